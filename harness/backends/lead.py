@@ -1,0 +1,34 @@
+"""The Lead-k baseline: the first k sentences of the article, the standard extractive baseline
+of news summarization (lead-3 on CNN/DailyMail). It answers no questions."""
+
+from __future__ import annotations
+
+import time
+
+from harness.config import LeadModel
+from harness.metrics.sentences import split_sentences
+from harness.records import Generation, Request
+
+
+class LeadBackend:
+    tasks = frozenset({"summary"})
+
+    def __init__(self, k: int):
+        self.k = k
+        self.source_info = {"baseline": f"lead-{k}"}
+
+    def generate(self, requests: list[Request], progress) -> list[Generation]:
+        out = []
+        for request in requests:
+            start = time.perf_counter()
+            text = " ".join(split_sentences(request.article)[: self.k])
+            out.append(Generation(request, text, 0, time.perf_counter() - start))
+            progress(1, 0)
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+def load(model_config: LeadModel, seed: int) -> LeadBackend:
+    return LeadBackend(model_config.k)

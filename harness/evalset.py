@@ -1,0 +1,132 @@
+"""Reads an eval-set YAML file (see README, "Eval-set format") into `Article` records.
+
+Validation happens here, at the boundary, so nothing downstream meets an empty article, a
+question without answers or a duplicate id.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from harness.errors import HarnessError
+from harness.records import Article, Question, Reference
+from harness.yaml_errors import describe_validation_error, read_yaml
+
+ID_PATTERN = r"^[\w.\-]+$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReferenceEntry(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    text: str
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("reference text is empty")
+        return text.strip()
+
+
+class QuestionEntry(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    question: str = Field(min_length=1)
+    answers: tuple[str, ...]
+    evidence: str | None = None
+
+    @field_validator("answers", mode="before")
+    @classmethod
+    def _answers(cls, answers):
+        if isinstance(answers, (str, int, float)):
+            answers = [answers]  # a lone answer is a list of one
+        if not answers:
+            raise ValueError("a question needs at least one answer (the first is the gold answer)")
+        cleaned = [str(a).strip() for a in answers]
+        if not all(cleaned):
+            raise ValueError("an answer is empty")
+        return tuple(cleaned)
+
+
+class ArticleEntry(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str | None = None
+    source: str | None = None
+    text: str | None = None
+    text_file: Path | None = None
+    references: tuple[ReferenceEntry, ...] = ()
+    questions: tuple[QuestionEntry, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self):
+        if (self.text is None) == (self.text_file is None):
+            raise ValueError("set exactly one of text or text_file")
+        if not self.references and not self.questions:
+            raise ValueError("an article needs references, questions or both")
+        for kind, entries in (("reference", self.references), ("question", self.questions)):
+            ids = [e.id for e in entries]
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"duplicate {kind} id(s) {dupes}; ids must be unique within an article")
+        return self
+
+
+class EvalSetFile(_Strict):
+    articles: tuple[ArticleEntry, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self):
+        ids = [a.id for a in self.articles]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate article id(s) {dupes}; article ids must be unique")
+        return self
+
+
+def load_eval_set(path: str | Path) -> list[Article]:
+    """Read and validate an eval set; `text_file` paths are relative to the YAML file."""
+    path = Path(path)
+    data = read_yaml(path, what="eval-set")
+    if not isinstance(data, dict):
+        raise HarnessError(f"{path}: the eval set must be a mapping with an `articles:` list")
+    try:
+        parsed = EvalSetFile.model_validate(data)
+    except ValidationError as exc:
+        raise HarnessError(describe_validation_error(path, exc, EvalSetFile)) from None
+    return [_to_article(path, i, entry) for i, entry in enumerate(parsed.articles)]
+
+
+def _to_article(path: Path, index: int, entry: ArticleEntry) -> Article:
+    key = f"articles[{index}]"
+    if entry.text_file is not None:
+        text_path = path.parent / entry.text_file
+        if not text_path.is_file():
+            raise HarnessError(f"{path}: {key}.text_file: file not found: {text_path}")
+        try:
+            text = text_path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise HarnessError(f"{path}: {key}.text_file: {text_path} is not UTF-8 text") from None
+        key += ".text_file"
+    else:
+        text, key = entry.text, key + ".text"
+    text = text.strip()
+    if not text:
+        raise HarnessError(f"{path}: {key}: the article text is empty")
+    for q_index, question in enumerate(entry.questions):
+        if question.evidence is not None and question.evidence not in text:
+            raise HarnessError(
+                f"{path}: articles[{index}].questions[{q_index}].evidence: not found verbatim in the "
+                "article; quote the sentence exactly (or drop evidence)"
+            )
+    return Article(
+        id=entry.id,
+        text=text,
+        title=entry.title,
+        source=entry.source,
+        references=tuple(Reference(r.id, r.text) for r in entry.references),
+        questions=tuple(Question(q.id, q.question, q.answers, q.evidence) for q in entry.questions),
+    )

@@ -1,0 +1,1 @@
+"""Pure scoring functions: strings in, numbers (and a trace of how) out."""

@@ -1,0 +1,48 @@
+"""Builds the `Request`s of one model: one summary per article, one answer per question."""
+
+from __future__ import annotations
+
+from harness.config import TaskConfig
+from harness.records import Article, Request
+
+
+def build_requests(articles: list[Article], tasks: dict[str, TaskConfig]) -> list[Request]:
+    """Requests for every task in `tasks` (a backend passes only the tasks it can do)."""
+    requests = []
+    for article in articles:
+        summary = tasks.get("summary")
+        if summary is not None and article.references:
+            requests.append(
+                Request(
+                    article_id=article.id,
+                    task="summary",
+                    item_id=article.id,
+                    prompt=summary.prompt.format(article=article.text),
+                    **_generation_params(summary),
+                    article=article.text,
+                )
+            )
+        qa = tasks.get("qa")
+        if qa is not None:
+            for question in article.questions:
+                requests.append(
+                    Request(
+                        article_id=article.id,
+                        task="qa",
+                        item_id=question.id,
+                        prompt=qa.prompt.format(article=article.text, question=question.question),
+                        **_generation_params(qa),
+                        article=article.text,
+                    )
+                )
+    return requests
+
+
+def _generation_params(task: TaskConfig) -> dict:
+    return dict(
+        max_new_tokens=task.max_new_tokens,
+        stop=task.stop,
+        do_sample=task.do_sample,
+        temperature=task.temperature,
+        top_p=task.top_p,
+    )

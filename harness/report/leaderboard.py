@@ -1,0 +1,39 @@
+"""The models x metrics table, shared by report.md and the terminal summary."""
+
+from __future__ import annotations
+
+from harness.metrics.qa import QA_METRICS
+from harness.records import RunResult
+
+NOT_APPLICABLE = "n/a"
+"""A task the model does not do (Lead-k answers no questions): never shown as 0."""
+SHORT = {"rouge1": "R1", "rouge2": "R2", "rougeL": "RL", "rougeLsum": "RLsum", "exact_match": "EM", "f1": "F1", "contains": "contains"}
+
+
+def columns(run: RunResult) -> list[tuple[str, str]]:
+    """(task, metric) pairs in display order."""
+    return [("summary", m) for m in run.scoring["rouge_types"]] + [("qa", m) for m in QA_METRICS]
+
+
+def header(run: RunResult) -> list[str]:
+    names = [f"{'sum' if task == 'summary' else task}.{SHORT.get(metric, metric)}" for task, metric in columns(run)]
+    return ["model", "status", *names]
+
+
+def rows(run: RunResult) -> list[list[str]]:
+    out = []
+    for model in run.models:
+        cells = [model.name, model.status]
+        for task, metric in columns(run):
+            if model.status != "ok":
+                cells.append("-")
+            elif model.metrics.get(task) is None:
+                cells.append(NOT_APPLICABLE)
+            else:
+                cells.append(format_score(model.metrics[task].get(metric, {}).get("mean")))
+        out.append(cells)
+    return out
+
+
+def format_score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"

@@ -1,0 +1,96 @@
+"""report.md: the leaderboard, then per article the summaries beside the references and a QA
+table (question, gold, each model's answer with EM/F1)."""
+
+from __future__ import annotations
+
+from harness.records import RunResult
+from harness.report import leaderboard
+
+
+def _cell(text) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>").strip() or " "
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def report_markdown(run: RunResult) -> str:
+    prov = run.provenance
+    out = [
+        "# Evaluation report",
+        "",
+        f"Config `{prov['config_path']}` (sha256 `{prov['config_sha256'][:12]}`), eval set "
+        f"`{run.eval_set['path']}`: {run.eval_set['articles']} article(s), "
+        f"{run.eval_set['questions']} question(s). Started {prov['started_at']}, finished {prov['finished_at']}.",
+        "",
+        "## Leaderboard",
+        "",
+        *_table(leaderboard.header(run), leaderboard.rows(run)),
+        "",
+        f"Summary scores are ROUGE F-measures ({run.scoring['rouge']}); QA scores follow "
+        f"{run.scoring['qa']}. `{leaderboard.NOT_APPLICABLE}`: the model does not do the task.",
+        "",
+    ]
+    failed = [m for m in run.models if m.status != "ok"]
+    if failed:
+        out += ["## Failed models", ""] + [f"- **{m.name}**: {_cell(m.error)}" for m in failed] + [""]
+    out += _timing(run)
+    for article in run.articles:
+        out += _article_section(run, article)
+    return "\n".join(out) + "\n"
+
+
+def _timing(run: RunResult) -> list[str]:
+    rows = []
+    for m in run.models:
+        tps = m.tokens_per_second
+        rows.append([
+            m.name,
+            "-" if m.load_seconds is None else f"{m.load_seconds:.1f}",
+            f"{m.generation_seconds:.1f}",
+            str(m.new_tokens),
+            "-" if tps is None else f"{tps:.1f}",
+        ])
+    return ["## Timing", "", *_table(["model", "load s", "generation s", "new tokens", "new tokens/s"], rows), ""]
+
+
+def _items_by_model(run: RunResult, article_id: str, task: str) -> dict[str, dict]:
+    return {
+        m.name: {i.generation.request.item_id: i for i in m.items if i.generation.request.article_id == article_id and i.generation.request.task == task}
+        for m in run.models
+    }
+
+
+def _article_section(run: RunResult, article) -> list[str]:
+    out = [f"## Article `{article.id}`" + (f": {article.title}" if article.title else ""), ""]
+    if article.references:
+        out += ["### Summaries", "", "**References**", ""]
+        out += [f"- *{r.id}*: {r.text}" for r in article.references] + [""]
+        rouge_types = run.scoring["rouge_types"]
+        rows = []
+        for model, items in _items_by_model(run, article.id, "summary").items():
+            item = items.get(article.id)
+            if item is not None:
+                rows.append([model, item.output, *(leaderboard.format_score(item.scores[t]) for t in rouge_types)])
+        out += _table(["model", "summary", *rouge_types], rows) + [""]
+    if article.questions:
+        by_model = _items_by_model(run, article.id, "qa")
+        models = [m.name for m in run.models]
+        failed = {m.name for m in run.models if m.status != "ok"}
+        rows = []
+        for question in article.questions:
+            row = [question.question, question.answers[0]]
+            for model in models:
+                item = by_model[model].get(question.id)
+                if model in failed:
+                    row.append("failed")
+                elif item is None:
+                    row.append(leaderboard.NOT_APPLICABLE)
+                else:
+                    row.append(f"{item.output} (EM {item.scores['exact_match']:.0f}, F1 {item.scores['f1']:.2f})")
+            rows.append(row)
+        out += ["### Questions", "", *_table(["question", "gold", *models], rows), ""]
+    return out

@@ -1,0 +1,141 @@
+"""Orchestration only: config -> requests -> generations -> scores -> reports.
+
+`prepare` does every check that can fail on bad input (exit 2) before anything is created;
+`execute` runs the models one by one, so one failing model never stops the others.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from harness.backends import load_backend
+from harness.backends.sources import check_source
+from harness.config import HFModel, RunConfig, load_config
+from harness.errors import HarnessError
+from harness.evalset import load_eval_set
+from harness.metrics.aggregate import task_metrics
+from harness.progress import model_progress
+from harness.prompts import build_requests
+from harness.provenance import base_provenance, file_digest, now
+from harness.records import TASKS, Article, ModelResult, RunResult
+from harness.report.files import new_run_dir, write_atomic
+from harness.report.json_report import predictions_jsonl, report_json
+from harness.report.markdown import report_markdown
+from harness.scoring import describe, score
+
+
+@dataclass
+class Plan:
+    config_path: Path
+    config: RunConfig
+    articles: list[Article]
+    models: list
+    output_dir: Path
+
+
+def prepare(config_path: str | Path, output_dir: str | Path | None = None, only: list[str] | None = None) -> Plan:
+    """Validate everything a run needs; raises HarnessError (exit 2) and creates nothing."""
+    config_path = Path(config_path)
+    config = load_config(config_path)
+    articles = load_eval_set(config.eval_set)
+    models = list(config.models)
+    for index, model in enumerate(models):
+        if isinstance(model, HFModel):
+            check_source(model.source, where=f"{config_path}: models[{index}].source")
+    if only:
+        names = [m.name for m in models]
+        unknown = [name for name in only if name not in names]
+        if unknown:
+            raise HarnessError(f"--models: unknown model(s) {', '.join(unknown)}; the config has: {', '.join(names)}")
+        models = [m for m in models if m.name in only]
+    return Plan(config_path, config, articles, models, Path(output_dir) if output_dir else config.output_dir)
+
+
+def execute(plan: Plan, console: Console) -> tuple[RunResult, Path]:
+    """Run every model, write the reports, return the run and its folder."""
+    config = plan.config
+    provenance = base_provenance(plan.config_path, config.hash(), config.seed)
+    run = RunResult(
+        provenance=provenance,
+        config=config.model_dump(mode="json"),
+        scoring=describe(config.scoring),
+        eval_set=_describe_eval_set(config.eval_set, plan.articles),
+        articles=plan.articles,
+        models=[],
+    )
+    run_dir = new_run_dir(plan.output_dir, plan.config_path.stem)
+    try:
+        for model in plan.models:
+            run.models.append(_run_model(model, plan, console))
+        provenance["complete"] = True
+    except KeyboardInterrupt:
+        # keep what finished: the reports say the run is incomplete, then the interrupt goes on
+        provenance["complete"] = False
+        _write_reports(run, run_dir)
+        raise
+    _write_reports(run, run_dir)
+    return run, run_dir
+
+
+def _run_model(model, plan: Plan, console: Console) -> ModelResult:
+    result = ModelResult(name=model.name, backend=model.backend)
+    started = time.perf_counter()
+    try:
+        backend = load_backend(model, plan.config.seed)
+    except Exception as exc:  # one model's failure is recorded; the others still run
+        return _failed(result, "load", exc, console)
+    result.load_seconds = time.perf_counter() - started
+    result.source = backend.source_info
+    try:
+        tasks = {task: plan.config.task(model, task) for task in TASKS if task in backend.tasks}
+        requests = build_requests(plan.articles, tasks)
+        started = time.perf_counter()
+        with model_progress(console, model.name, len(requests)) as advance:
+            generations = backend.generate(requests, advance)
+        result.generation_seconds = time.perf_counter() - started
+        articles = {a.id: a for a in plan.articles}
+        qa_rules = plan.config.task(model, "qa").postprocess
+        result.items = [score(model.name, g, articles[g.request.article_id], plan.config.scoring, qa_rules) for g in generations]
+        result.new_tokens = sum(g.new_tokens for g in generations)
+        result.metrics = {task: task_metrics(result.items, task) if task in backend.tasks else None for task in TASKS}
+    except Exception as exc:
+        return _failed(result, "generation", exc, console)
+    finally:
+        backend.close()
+    return result
+
+
+def _failed(result: ModelResult, stage: str, exc: Exception, console: Console) -> ModelResult:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    result.status = "failed"
+    result.error = f"{stage} failed: {type(exc).__name__}: {message}"[:500]
+    result.items, result.metrics = [], {}
+    console.print(f"[red]{result.name}: {result.error}[/red]", highlight=False)
+    return result
+
+
+def _describe_eval_set(path: Path, articles: list[Article]) -> dict:
+    return {
+        "path": str(path),
+        "sha256": file_digest(path),
+        "articles": len(articles),
+        "references": sum(len(a.references) for a in articles),
+        "questions": sum(len(a.questions) for a in articles),
+    }
+
+
+def _write_reports(run: RunResult, run_dir: Path) -> None:
+    run.provenance["finished_at"] = now()
+    # predictions first, report.json last: a report.json on disk means the run folder is whole
+    write_atomic(run_dir / "predictions.jsonl", predictions_jsonl(run))
+    write_atomic(run_dir / "report.md", report_markdown(run))
+    write_atomic(run_dir / "report.json", report_json(run))
+
+
+def exit_code(run: RunResult) -> int:
+    """0 when every model ran (however it scored), 1 when at least one failed."""
+    return 1 if any(m.status != "ok" for m in run.models) else 0
