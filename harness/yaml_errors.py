@@ -42,6 +42,9 @@ def describe_validation_error(path: Path, exc: ValidationError, schema: type[Bas
         message = f"unknown key; allowed keys here: {allowed}"
     elif first["type"] == "missing":
         message = "required key is missing"
+    elif first["type"] == "too_short":
+        context = first.get("ctx", {})
+        message = f"needs at least {context.get('min_length')} item(s), got {context.get('actual_length')}"
     elif first["type"] == "value_error":
         message = message.removeprefix("Value error, ")
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""

@@ -15,8 +15,9 @@ def columns(run: RunResult) -> list[tuple[str, str]]:
     return [("summary", m) for m in run.scoring["rouge_types"]] + [("qa", m) for m in QA_METRICS]
 
 
-def header(run: RunResult) -> list[str]:
-    names = [f"{'sum' if task == 'summary' else task}.{SHORT.get(metric, metric)}" for task, metric in columns(run)]
+def header(run: RunResult, joiner: str = ".") -> list[str]:
+    """Column titles; the terminal joins task and metric with a newline to stay narrow."""
+    names = [f"{task}{joiner}{SHORT.get(metric, metric)}" for task, metric in columns(run)]
     return ["model", "status", *names]
 
 

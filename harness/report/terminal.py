@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -10,9 +11,9 @@ from harness.report import leaderboard
 
 
 def print_summary(run: RunResult, run_dir, console: Console) -> None:
-    table = Table(title="Results (means)", show_lines=False)
-    for name in leaderboard.header(run):
-        table.add_column(name, justify="left" if name in ("model", "status") else "right")
+    table = Table(title="Results (means)", box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in leaderboard.header(run, joiner="\n"):
+        table.add_column(name, justify="left" if name in ("model", "status") else "right", no_wrap=True)
     for row in leaderboard.rows(run):
         table.add_row(*row)
     console.print(table)

@@ -1,0 +1,74 @@
+"""The transformers backend on tiny random models, through the real loading code."""
+
+import pytest
+
+from harness.backends.hf import HFBackend, _cut
+from harness.config import HFModel
+from harness.errors import HarnessError
+from harness.records import Request
+
+
+def backend(folder, **extra) -> HFBackend:
+    return HFBackend(HFModel(name="m", backend="hf", source={"path": str(folder)}, **extra), seed=0)
+
+
+def requests(n=3, max_new_tokens=6, stop=()):
+    return [
+        Request("a", "qa", f"q{i}", f"Question {i}: where do Seoul and Japan meet{'?' * i}", max_new_tokens, stop)
+        for i in range(n)
+    ]
+
+
+def test_causal_model_with_chat_template(tiny_models):
+    b = backend(tiny_models["causal"])
+    assert not b.is_encoder_decoder and b.use_chat_template
+    assert b.source_info["architecture"] == "LlamaForCausalLM" and b.source_info["dtype"] == "float32"
+    assert len(b.source_info["sha256"]) == 64
+    done = []
+    out = b.generate(requests(), lambda items, tokens: done.append((items, tokens)))
+    assert [g.request.item_id for g in out] == ["q0", "q1", "q2"]
+    assert all(0 < g.new_tokens <= 6 for g in out)
+    assert out[0].rendered_prompt == "<|user|>Question 0: where do Seoul and Japan meet</s><|assistant|>"
+    assert sum(items for items, _ in done) == 3 and sum(t for _, t in done) == sum(g.new_tokens for g in out)
+
+
+def test_system_prompt_goes_into_the_template_or_in_front(tiny_models):
+    with_template = backend(tiny_models["causal"], system_prompt="Be brief.")
+    assert with_template.render(requests(1)[0]).startswith("<|system|>Be brief.</s><|user|>")
+    plain = backend(tiny_models["plain"], system_prompt="Be brief.")
+    assert not plain.use_chat_template
+    assert plain.render(requests(1)[0]) == "Be brief.\n\nQuestion 0: where do Seoul and Japan meet"
+
+
+def test_chat_template_can_be_turned_off_or_required(tiny_models):
+    assert backend(tiny_models["causal"], chat_template=False).use_chat_template is False
+    with pytest.raises(HarnessError, match="chat_template is true but the tokenizer has no chat template"):
+        backend(tiny_models["plain"], chat_template=True)
+
+
+def test_encoder_decoder_is_chosen_from_the_model_config(tiny_models):
+    b = backend(tiny_models["t5"])
+    assert b.is_encoder_decoder and b.source_info["architecture"] == "T5ForConditionalGeneration"
+    out = b.generate(requests(2), lambda *_: None)
+    assert all(g.raw_output and 0 < g.new_tokens <= 6 for g in out)
+
+
+def test_greedy_batches_equal_one_by_one(tiny_models):
+    reqs = requests(4, max_new_tokens=8)
+    batched = [g.raw_output for g in backend(tiny_models["causal"], batch_size=4).generate(reqs, lambda *_: None)]
+    single = [g.raw_output for g in backend(tiny_models["causal"], batch_size=1).generate(reqs, lambda *_: None)]
+    assert batched == single
+
+
+def test_stop_strings_cut_the_output(tiny_models):
+    b = backend(tiny_models["causal"])
+    free = b.generate(requests(1, max_new_tokens=12), lambda *_: None)[0].raw_output
+    stop = free[3:5]
+    assert stop and stop in free
+    cut = b.generate(requests(1, max_new_tokens=12, stop=(stop,)), lambda *_: None)[0]
+    assert cut.raw_output == free[: free.index(stop)]
+
+
+def test_cut_takes_the_earliest_stop():
+    assert _cut("a\nQuestion: b\n\nc", ("\n\n", "\nQuestion:")) == "a"
+    assert _cut("abc", ()) == "abc"

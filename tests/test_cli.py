@@ -1,0 +1,170 @@
+"""The CLI end to end, in a subprocess as a user runs it, on the tiny models."""
+
+import json
+import re
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from harness.cli import build_parser
+from helpers import EVAL_SET, hf, only_run_dir, read_report, run_cli, write_run
+
+
+@pytest.fixture(scope="module")
+def finished_run(tiny_models, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("run")
+    config = write_run(
+        tmp,
+        [hf("tiny-llama", tiny_models["causal"], batch_size=2), hf("tiny-t5", tiny_models["t5"]), {"name": "lead-2", "backend": "lead", "k": 2}],
+        tasks={"summary": {"prompt": "Summarize: {article}", "max_new_tokens": 8}, "qa": {"prompt": "{article} Q: {question} A:", "max_new_tokens": 4}},
+    )
+    result = run_cli("--config", str(config))
+    return result, only_run_dir(tmp / "runs")
+
+
+def test_run_writes_the_three_reports(finished_run):
+    result, run_dir = finished_run
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in run_dir.iterdir()) == ["predictions.jsonl", "report.json", "report.md"]
+    report, predictions = read_report(run_dir)
+    assert report["schema_version"] == "1.0"
+    prov = report["provenance"]
+    for key in ("harness_version", "git", "python", "packages", "config_sha256", "seed", "started_at", "finished_at"):
+        assert prov[key] is not None, key
+    assert prov["complete"] is True
+    assert {"torch", "transformers", "rouge-score"} <= set(prov["packages"])
+    models = {m["name"]: m for m in report["models"]}
+    assert list(models) == ["tiny-llama", "tiny-t5", "lead-2"]
+    for name in ("tiny-llama", "tiny-t5"):
+        m = models[name]
+        assert m["status"] == "ok" and m["error"] is None
+        assert m["metrics"]["summary"]["rougeLsum"]["n"] == 2
+        assert m["metrics"]["qa"]["exact_match"]["n"] == 3
+        assert set(m["metrics"]["qa"]) == {"exact_match", "f1", "contains"}
+        assert m["timing"]["load_seconds"] >= 0 and m["timing"]["new_tokens"] > 0
+        assert len(m["source"]["sha256"]) == 64
+    lead = models["lead-2"]
+    assert lead["metrics"]["qa"] is None  # not applicable, never zero
+    assert lead["metrics"]["summary"]["rouge1"]["mean"] > 0.3
+    # one line per (model, article, task item): 2 summaries + 3 questions per HF model, 2 for lead
+    assert len(predictions) == 12
+    line = next(p for p in predictions if p["model"] == "tiny-llama" and p["task"] == "qa")
+    for key in ("article_id", "item_id", "prompt", "raw_output", "output", "scores", "new_tokens", "seconds", "answers"):
+        assert key in line, key
+    assert line["rendered_prompt"].startswith("<|user|>")
+
+
+def test_lead_summary_is_scored_against_the_references(finished_run):
+    _, run_dir = finished_run
+    _, predictions = read_report(run_dir)
+    lead = next(p for p in predictions if p["model"] == "lead-2" and p["article_id"] == "a1")
+    assert lead["output"] == "Seoul and Tokyo will meet in Singapore. The talks resume in June."
+    # reference "Seoul and Tokyo meet in Singapore in June." (8 tokens); lead-2 has 12 tokens;
+    # unigram overlap: seoul and tokyo meet in singapore june (+ "in" twice in both) = 8 -> F = 16/20
+    assert lead["scores"]["rouge1"] == pytest.approx(16 / 20)
+
+
+def test_markdown_report_and_terminal_table(finished_run):
+    result, run_dir = finished_run
+    md = (run_dir / "report.md").read_text()
+    assert "## Leaderboard" in md and "| tiny-llama | ok |" in md
+    assert "| lead-2 | ok |" in md and "n/a" in md
+    assert "Seoul and Tokyo meet in Singapore in June." in md  # the reference beside the summaries
+    assert "| Where will they meet? | Singapore |" in md
+    assert "Results (means)" in result.stdout and "tiny-t5" in result.stdout
+    assert str(run_dir) in result.stdout
+
+
+def test_models_subset_output_dir_and_no_overwrite(tiny_models, tmp_path):
+    config = write_run(tmp_path, [hf("tiny", tiny_models["plain"]), {"name": "lead-1", "backend": "lead", "k": 1}])
+    out = tmp_path / "elsewhere"
+    for _ in range(2):
+        result = run_cli("--config", str(config), "--models", "lead-1", "--output-dir", str(out))
+        assert result.returncode == 0, result.stderr
+    runs = sorted(out.iterdir())
+    assert len(runs) == 2  # a second run never overwrites the first
+    report, _ = read_report(runs[1])
+    assert [m["name"] for m in report["models"]] == ["lead-1"]
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_failing_model_is_reported_and_the_others_finish(tmp_path):
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text(json.dumps({"model_type": "llama"}))  # no weights, no tokenizer
+    config = write_run(tmp_path, [hf("broken", broken), {"name": "lead-3", "backend": "lead"}])
+    result = run_cli("--config", str(config))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    report, _ = read_report(only_run_dir(tmp_path / "runs"))
+    broken_entry, lead = report["models"]
+    assert broken_entry["status"] == "failed" and broken_entry["error"].startswith("load failed:")
+    assert lead["status"] == "ok" and lead["metrics"]["summary"]["rouge1"]["n"] == 2
+    assert "broken failed" in result.stdout
+
+
+def _bad(tmp_path, name):
+    """Each case writes a broken config or eval set and returns the CLI arguments."""
+    good = [{"name": "lead-3", "backend": "lead"}]
+    if name == "missing config":
+        return ["--config", str(tmp_path / "nope.yaml")], "config file not found"
+    if name == "yaml syntax":
+        (tmp_path / "config.yaml").write_text("models: [\n")
+        return ["--config", str(tmp_path / "config.yaml")], "YAML syntax error"
+    if name == "unknown key":
+        return ["--config", str(write_run(tmp_path, good, colour="red"))], "colour: unknown key; allowed keys here:"
+    if name == "wrong type":
+        return ["--config", str(write_run(tmp_path, good, seed="zero"))], "seed: Input should be a valid integer"
+    if name == "missing eval set":
+        path = write_run(tmp_path, good)
+        (tmp_path / "evalset.yaml").unlink()
+        return ["--config", str(path)], "eval-set file not found"
+    if name == "duplicate ids":
+        data = {"articles": [EVAL_SET["articles"][0], EVAL_SET["articles"][0]]}
+        return ["--config", str(write_run(tmp_path, good, data))], "duplicate article id(s) ['a1']"
+    if name == "empty article":
+        data = {"articles": [{**EVAL_SET["articles"][0], "text": " "}]}
+        return ["--config", str(write_run(tmp_path, good, data))], "articles[0].text: the article text is empty"
+    if name == "question without answers":
+        article = {**EVAL_SET["articles"][0], "questions": [{"id": "q", "question": "?", "answers": []}]}
+        return ["--config", str(write_run(tmp_path, good, {"articles": [article]}))], "questions[0].answers: a question needs at least one answer"
+    if name == "missing model source":
+        return ["--config", str(write_run(tmp_path, [hf("m", tmp_path / "no-model")]))], "models[0].source.path: not found"
+    if name == "unknown backend":
+        return ["--config", str(write_run(tmp_path, [{"name": "m", "backend": "vllm"}]))], "expected tags: 'hf', 'lead'"
+    if name == "unknown --models":
+        return ["--config", str(write_run(tmp_path, good)), "--models", "gpt9"], "--models: unknown model(s) gpt9; the config has: lead-3"
+    raise AssertionError(name)
+
+
+CASES = ["missing config", "yaml syntax", "unknown key", "wrong type", "missing eval set", "duplicate ids",
+         "empty article", "question without answers", "missing model source", "unknown backend", "unknown --models"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, case):
+    args, expected = _bad(tmp_path, case)
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert expected in lines[0], lines[0]
+    assert not (tmp_path / "runs").exists()
+
+
+def test_bad_usage_exits_2():
+    assert run_cli().returncode == 2
+    assert run_cli("--config", "x", "--bogus").returncode == 2
+
+
+def test_help_and_readme_document_every_option():
+    help_text = run_cli("--help").stdout
+    readme = (ROOT / "README.md").read_text()
+    for action in build_parser()._actions:
+        for option in action.option_strings:
+            if option.startswith("--"):
+                assert option in help_text, option
+                assert option in readme, f"README does not document {option}"
+    for code in ("0", "1", "2"):
+        assert re.search(rf"\b{code}\b", help_text)
