@@ -42,7 +42,9 @@ def _tokenizer(vocab_size: int = 400):
     )
 
 
-def build_causal(folder: Path, chat_template: bool = True) -> Path:
+def build_causal(folder: Path, chat_template: bool = True, vocab_size: int | None = None) -> Path:
+    """A 2-layer Llama. `vocab_size` smaller than the tokenizer's makes a model that loads but
+    fails in generate (an embedding index out of range): a realistic mid-run failure."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -51,7 +53,7 @@ def build_causal(folder: Path, chat_template: bool = True) -> Path:
         tokenizer.chat_template = CHAT_TEMPLATE
     torch.manual_seed(0)
     config = LlamaConfig(
-        vocab_size=len(tokenizer),
+        vocab_size=vocab_size or len(tokenizer),
         hidden_size=32,
         intermediate_size=64,
         num_hidden_layers=2,
@@ -93,12 +95,13 @@ def build_t5(folder: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
-    """{'causal': folder with a chat template, 'plain': causal without one, 't5': seq2seq}."""
+    """{'causal': with a chat template, 'plain': without one, 't5': seq2seq, 'breaks-in-generate'}."""
     root = tmp_path_factory.mktemp("tiny-models")
     return {
         "causal": build_causal(root / "tiny-llama"),
         "plain": build_causal(root / "tiny-llama-plain", chat_template=False),
         "t5": build_t5(root / "tiny-t5"),
+        "breaks-in-generate": build_causal(root / "tiny-broken", vocab_size=20),
     }
 
 

@@ -104,6 +104,17 @@ def test_a_failing_model_is_reported_and_the_others_finish(tmp_path):
     assert "broken failed" in result.stdout
 
 
+def test_a_model_failing_in_generation_is_reported(tiny_models, tmp_path):
+    config = write_run(tmp_path, [hf("breaks", tiny_models["breaks-in-generate"]), hf("fine", tiny_models["plain"])])
+    result = run_cli("--config", str(config))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    report, predictions = read_report(only_run_dir(tmp_path / "runs"))
+    breaks, fine = report["models"]
+    assert breaks["status"] == "failed" and breaks["error"].startswith("generation failed: IndexError")
+    assert breaks["metrics"] == {} and fine["status"] == "ok"
+    assert {p["model"] for p in predictions} == {"fine"}
+
+
 def _bad(tmp_path, name):
     """Each case writes a broken config or eval set and returns the CLI arguments."""
     good = [{"name": "lead-3", "backend": "lead"}]

@@ -74,10 +74,9 @@ class HFBackend:
         if config.chat_template is True and not has_template:
             raise HarnessError(f"model {config.name}: chat_template is true but the tokenizer has no chat template")
         self.use_chat_template = has_template if config.chat_template == "auto" else config.chat_template
-        commit = getattr(self.model.config, "_commit_hash", None)
         self.source_info = {
             **resolved.info,
-            **({"commit": commit} if commit and config.source.hub else {}),
+            **({"commit": _hub_commit(resolved)} if config.source.hub and not config.source.gguf_file else {}),
             "architecture": type(self.model).__name__,
             "dtype": str(self.dtype).removeprefix("torch."),
             "device": self.device,
@@ -160,6 +159,19 @@ class HFBackend:
 
         del self.model
         gc.collect()
+
+
+def _hub_commit(resolved) -> str | None:
+    """The commit a hub id and revision resolved to: the snapshot folder the files came from."""
+    from pathlib import Path
+
+    from transformers.utils.hub import cached_file
+
+    try:
+        path = cached_file(resolved.location, "config.json", **resolved.kwargs)
+    except OSError:
+        return None
+    return Path(path).parent.name if path else None
 
 
 def _cut(text: str, stop: tuple[str, ...]) -> str:

@@ -87,7 +87,9 @@ def resolve(source) -> Resolved:
             from huggingface_hub import hf_hub_download
 
             local = hf_hub_download(source.hub, source.gguf_file, revision=source.revision)
-            return _from_gguf(Path(local), {"hub": source.hub, "revision": source.revision, "gguf_file": source.gguf_file})
+            # the file sits in snapshots/<commit>/ of the hub cache: that folder names the commit
+            info = {"hub": source.hub, "revision": source.revision, "gguf_file": source.gguf_file, "commit": Path(local).parent.name}
+            return _from_gguf(Path(local), info)
         kwargs = {"revision": source.revision} if source.revision else {}
         return Resolved(source.hub, kwargs, {"hub": source.hub, "revision": source.revision})
     if source.path is not None:

@@ -72,3 +72,25 @@ def test_stop_strings_cut_the_output(tiny_models):
 def test_cut_takes_the_earliest_stop():
     assert _cut("a\nQuestion: b\n\nc", ("\n\n", "\nQuestion:")) == "a"
     assert _cut("abc", ()) == "abc"
+
+
+def test_hub_id_and_revision_through_the_hub_cache(tiny_models, tmp_path, monkeypatch):
+    """A hub source, loaded by the real hub code from a populated offline cache (no network here)."""
+    import shutil
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--tiny-org--tiny-llama"
+    shutil.copytree(tiny_models["causal"], repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    import huggingface_hub.constants
+
+    # the hub library reads these at import; set them where it looks
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    for revision in (None, commit):
+        source = {"hub": "tiny-org/tiny-llama", **({"revision": revision} if revision else {})}
+        b = HFBackend(HFModel(name="m", backend="hf", source=source), seed=0)
+        assert b.source_info["hub"] == "tiny-org/tiny-llama" and b.source_info["revision"] == revision
+        assert b.source_info["commit"] == commit
+        assert b.generate(requests(1), lambda *_: None)[0].new_tokens > 0
