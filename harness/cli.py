@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
 
     err = Console(stderr=True)
-    out = Console()
+    # rich assumes 80 columns when stdout is not a terminal (CI logs, pipes): the table of
+    # scores would be cut to "0.4…", so give it room there
+    out = Console() if sys.stdout.isatty() else Console(width=160)
     try:
         from harness.runner import execute, exit_code, prepare
         from harness.report.terminal import print_summary

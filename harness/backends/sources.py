@@ -19,6 +19,7 @@ import importlib.util
 import json
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +126,7 @@ def converted_gguf(gguf: Path, digest: str | None = None) -> Path:
     if (final / CONVERSION_MARKER).is_file():
         return final
     root.mkdir(parents=True, exist_ok=True)
+    print(f"Converting {gguf.name} to safetensors once; later runs load {final}", file=sys.stderr)
     tmp = Path(tempfile.mkdtemp(prefix=f".{digest[:12]}-", dir=root))
     try:
         _convert(gguf, tmp)
