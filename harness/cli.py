@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--models", metavar="A,B", help="run only these models of the config (comma-separated names)"
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="generate everything again; neither read nor write the generation cache",
+    )
     parser.add_argument("--version", action="version", version=f"harness {__version__}")
     return parser
 
@@ -49,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         from harness.report.terminal import print_summary
 
         only = [name.strip() for name in args.models.split(",") if name.strip()] if args.models else None
-        plan = prepare(args.config, args.output_dir, only)
+        plan = prepare(args.config, args.output_dir, only, use_cache=not args.no_cache)
         run, run_dir = execute(plan, err)
     except HarnessError as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -147,7 +147,10 @@ class HFModel(Strict):
     """auto: float32 on CPU (bfloat16 measured 3-5x slower there), bfloat16 on CUDA."""
     device: str = "auto"
     """auto, cpu, cuda, cuda:N or mps."""
-    batch_size: int = Field(default=8, gt=0)
+    batch_size: Annotated[int, Field(gt=0)] | Literal["auto"] = "auto"
+    """auto: 8 on CPU, 32 on CUDA, halved on out-of-memory."""
+    prefix_reuse: bool = True
+    """Prefill an article's shared prompt prefix once for all its questions (README, "Speed")."""
     tasks: TaskOverrides = TaskOverrides()
 
 

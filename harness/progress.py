@@ -10,8 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 
 @contextmanager
-def model_progress(console: Console, model: str, total: int):
-    """Yields `advance(items, new_tokens)` for a backend to call after each batch."""
+def model_progress(console: Console, model: str, total: int, done: int = 0):
+    """Yields `advance(items, new_tokens)`; `done` items are already there (from the cache)."""
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -22,7 +22,7 @@ def model_progress(console: Console, model: str, total: int):
     started = time.perf_counter()
     tokens = 0
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(model, total=total, rate="")
+        task = progress.add_task(model, total=total, completed=done, rate="cached" if done else "")
 
         def advance(items: int, new_tokens: int) -> None:
             nonlocal tokens

@@ -46,3 +46,9 @@ def _generation_params(task: TaskConfig) -> dict:
         temperature=task.temperature,
         top_p=task.top_p,
     )
+
+
+def allows_prefix_reuse(qa_template: str) -> bool:
+    """Questions can share the prefilled article only when the article comes first."""
+    article, question = qa_template.find("{article}"), qa_template.find("{question}")
+    return 0 <= article < question

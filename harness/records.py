@@ -74,6 +74,8 @@ class Generation:
     """Wall time of the batch this item was generated in, divided by the batch size."""
     rendered_prompt: str | None = None
     """The exact text the model saw (after the chat template); None for non-model backends."""
+    cached: bool = False
+    """True when it came from the generation cache instead of the model."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,13 @@ class ModelResult:
     source: dict = field(default_factory=dict)
     """Where the weights came from: hub id and revision, or file path and sha256."""
     load_seconds: float | None = None
+    """None when the model was never loaded (every output came from the cache)."""
     generation_seconds: float = 0.0
     new_tokens: int = 0
+    """Tokens generated in this run (cached outputs are not counted)."""
+    cached_items: int = 0
+    efficiency: dict = field(default_factory=dict)
+    """Prefill and decode tokens per second, peak memory (backends/efficiency.py)."""
     items: list[ScoredItem] = field(default_factory=list)
     metrics: dict[str, dict[str, dict] | None] = field(default_factory=dict)
     """{task: {metric: {"mean": x, "n": k}}}; a task the backend does not do is None."""

@@ -13,13 +13,14 @@ from pathlib import Path
 from rich.console import Console
 
 from harness.backends import load_backend
-from harness.backends.sources import check_source
+from harness.backends.sources import cache_dir, check_source
+from harness.cache import GenerationCache, NoCache
 from harness.config import HFModel, RunConfig, load_config
 from harness.errors import HarnessError
 from harness.evalset import load_eval_set
 from harness.metrics.aggregate import task_metrics
 from harness.progress import model_progress
-from harness.prompts import build_requests
+from harness.prompts import allows_prefix_reuse, build_requests
 from harness.provenance import base_provenance, file_digest, now
 from harness.records import TASKS, Article, ModelResult, RunResult
 from harness.report.files import new_run_dir, write_atomic
@@ -35,9 +36,13 @@ class Plan:
     articles: list[Article]
     models: list
     output_dir: Path
+    use_cache: bool = True
+    warnings: tuple[str, ...] = ()
 
 
-def prepare(config_path: str | Path, output_dir: str | Path | None = None, only: list[str] | None = None) -> Plan:
+def prepare(
+    config_path: str | Path, output_dir: str | Path | None = None, only: list[str] | None = None, use_cache: bool = True
+) -> Plan:
     """Validate everything a run needs; raises HarnessError (exit 2) and creates nothing."""
     config_path = Path(config_path)
     config = load_config(config_path)
@@ -52,7 +57,13 @@ def prepare(config_path: str | Path, output_dir: str | Path | None = None, only:
         if unknown:
             raise HarnessError(f"--models: unknown model(s) {', '.join(unknown)}; the config has: {', '.join(names)}")
         models = [m for m in models if m.name in only]
-    return Plan(config_path, config, articles, models, Path(output_dir) if output_dir else config.output_dir)
+    warnings = tuple(
+        f"model {m.name}: the qa prompt puts {{question}} before {{article}}, so questions cannot share "
+        "the prefilled article (prefix reuse is off; put the article first to make QA faster)"
+        for m in models
+        if isinstance(m, HFModel) and m.prefix_reuse and not allows_prefix_reuse(config.task(m, "qa").prompt)
+    )
+    return Plan(config_path, config, articles, models, Path(output_dir) if output_dir else config.output_dir, use_cache, warnings)
 
 
 def execute(plan: Plan, console: Console) -> tuple[RunResult, Path]:
@@ -67,46 +78,67 @@ def execute(plan: Plan, console: Console) -> tuple[RunResult, Path]:
         articles=plan.articles,
         models=[],
     )
+    for warning in plan.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     run_dir = new_run_dir(plan.output_dir, plan.config_path.stem)
+    cache = GenerationCache(cache_dir() / "generations.sqlite") if plan.use_cache else NoCache()
     try:
         for model in plan.models:
-            run.models.append(_run_model(model, plan, console))
+            run.models.append(_run_model(model, plan, cache, console))
         provenance["complete"] = True
     except KeyboardInterrupt:
         # keep what finished: the reports say the run is incomplete, then the interrupt goes on
         provenance["complete"] = False
         _write_reports(run, run_dir)
         raise
+    finally:
+        cache.close()
     _write_reports(run, run_dir)
     return run, run_dir
 
 
-def _run_model(model, plan: Plan, console: Console) -> ModelResult:
+def _run_model(model, plan: Plan, cache, console: Console) -> ModelResult:
     result = ModelResult(name=model.name, backend=model.backend)
-    started = time.perf_counter()
     try:
         backend = load_backend(model, plan.config.seed)
     except Exception as exc:  # one model's failure is recorded; the others still run
         return _failed(result, "load", exc, console)
-    result.load_seconds = time.perf_counter() - started
     result.source = backend.source_info
     try:
         tasks = {task: plan.config.task(model, task) for task in TASKS if task in backend.tasks}
         requests = build_requests(plan.articles, tasks)
-        started = time.perf_counter()
-        with model_progress(console, model.name, len(requests)) as advance:
-            generations = backend.generate(requests, advance)
-        result.generation_seconds = time.perf_counter() - started
+        generations = _generate(backend, requests, model.name, cache, result, console)
+        result.load_seconds = backend.load_seconds
+        result.efficiency = backend.efficiency.as_dict()
         articles = {a.id: a for a in plan.articles}
         qa_rules = plan.config.task(model, "qa").postprocess
         result.items = [score(model.name, g, articles[g.request.article_id], plan.config.scoring, qa_rules) for g in generations]
-        result.new_tokens = sum(g.new_tokens for g in generations)
         result.metrics = {task: task_metrics(result.items, task) if task in backend.tasks else None for task in TASKS}
     except Exception as exc:
-        return _failed(result, "generation", exc, console)
+        # the model loads lazily, on the first request that is not cached
+        return _failed(result, "load" if backend.load_seconds is None else "generation", exc, console)
     finally:
         backend.close()
     return result
+
+
+def _generate(backend, requests, name: str, cache, result: ModelResult, console: Console):
+    """Cached outputs first; the rest from the model, each batch cached as soon as it is done."""
+    cached = cache.lookup(backend.identity, requests)
+    missing = [r for i, r in enumerate(requests) if i not in cached]
+    started = time.perf_counter()
+    with model_progress(console, name, len(requests), done=len(cached)) as advance:
+
+        def on_batch(generations):
+            cache.store(backend.identity, generations)
+            advance(len(generations), sum(g.new_tokens for g in generations))
+
+        fresh = iter(backend.generate(missing, on_batch))
+    result.generation_seconds = time.perf_counter() - started if missing else 0.0
+    generations = [cached[i] if i in cached else next(fresh) for i in range(len(requests))]
+    result.cached_items = len(cached)
+    result.new_tokens = sum(g.new_tokens for g in generations if not g.cached)
+    return generations
 
 
 def _failed(result: ModelResult, stage: str, exc: Exception, console: Console) -> ModelResult:

@@ -13,6 +13,14 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing in the tests may reach the hub
 
+
+def pytest_configure(config):
+    """The tests (and the CLI runs they start) use a private cache, never the user's."""
+    import tempfile
+
+    if "HARNESS_TEST_KEEP_CACHE" not in os.environ:
+        os.environ["HARNESS_CACHE_DIR"] = tempfile.mkdtemp(prefix="harness-test-cache-")
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 ARTICLE = ROOT / "references" / "articles" / "korea-us-japan-talks.txt"
@@ -42,17 +50,21 @@ def _tokenizer(vocab_size: int = 400):
     )
 
 
-def build_causal(folder: Path, chat_template: bool = True, vocab_size: int | None = None) -> Path:
+def build_causal(folder: Path, chat_template: bool = True, vocab_size: int | None = None, sliding_window: int | None = None) -> Path:
     """A 2-layer Llama. `vocab_size` smaller than the tokenizer's makes a model that loads but
     fails in generate (an embedding index out of range): a realistic mid-run failure."""
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
 
     tokenizer = _tokenizer()
     if chat_template:
         tokenizer.chat_template = CHAT_TEMPLATE
     torch.manual_seed(0)
-    config = LlamaConfig(
+    # Mistral is Llama with sliding-window attention
+    config_class, model_class = (MistralConfig, MistralForCausalLM) if sliding_window else (LlamaConfig, LlamaForCausalLM)
+    extra = {"sliding_window": sliding_window} if sliding_window else {}
+    config = config_class(
+        **extra,
         vocab_size=vocab_size or len(tokenizer),
         hidden_size=32,
         intermediate_size=64,
@@ -64,7 +76,7 @@ def build_causal(folder: Path, chat_template: bool = True, vocab_size: int | Non
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
     )
-    LlamaForCausalLM(config).save_pretrained(folder)
+    model_class(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
 
@@ -102,6 +114,7 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
         "plain": build_causal(root / "tiny-llama-plain", chat_template=False),
         "t5": build_t5(root / "tiny-t5"),
         "breaks-in-generate": build_causal(root / "tiny-broken", vocab_size=20),
+        "sliding": build_causal(root / "tiny-mistral", sliding_window=16),
     }
 
 

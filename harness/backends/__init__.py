@@ -13,17 +13,23 @@ from harness.records import Generation, Request
 
 _MODULES = {"hf": "harness.backends.hf", "lead": "harness.backends.lead"}
 
-Progress = Callable[[int, int], None]
-"""Called as progress(items_done, new_tokens) after each batch."""
+OnBatch = Callable[[list[Generation]], None]
+"""Called with each batch's generations as soon as it is done (the runner caches them)."""
 
 
 class Backend(Protocol):
     tasks: frozenset[str]
     """The tasks this backend can do; the others are 'not applicable' in the report."""
+    identity: dict
+    """Everything besides the request that decides an output: the generation cache's key."""
     source_info: dict
-    """Identity of the weights (hub revision, file sha256, ...) for the report's provenance."""
+    """Where the weights came from (hub revision, file sha256, ...) for the report."""
+    load_seconds: float | None
+    """Time to load the model; None while it was not needed (everything came from the cache)."""
+    efficiency: object
+    """An `efficiency.Efficiency` with prefill/decode rates and peak memory."""
 
-    def generate(self, requests: list[Request], progress: Progress) -> list[Generation]: ...
+    def generate(self, requests: list[Request], on_batch: OnBatch) -> list[Generation]: ...
 
     def close(self) -> None: ...
 

@@ -1,18 +1,25 @@
 """The transformers backend: causal LMs and encoder-decoder models (T5, BART), chosen from the
-model's own config; chat templates; batched greedy generation with stop strings.
+model's own config; chat templates; batched greedy generation with stop strings; shared-article
+prefix reuse (hf_prefix.py); the model is loaded only when something is not in the cache.
 
-The only module that imports torch and transformers (lazily, in `load`).
+The only module (with hf_prefix.py) that imports torch and transformers, lazily.
 """
 
 from __future__ import annotations
 
 import time
+import warnings
+from importlib import metadata
 from itertools import groupby
 
+from harness.backends import hf_prefix
+from harness.backends.efficiency import Efficiency
 from harness.backends.sources import resolve
 from harness.config import HFModel
 from harness.errors import HarnessError
 from harness.records import Generation, Request
+
+CPU_AUTO_BATCH, CUDA_AUTO_BATCH = 8, 32
 
 
 def quiet_transformers() -> None:
@@ -46,45 +53,74 @@ def pick_dtype(requested: str, device: str):
     return torch.float32
 
 
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 class HFBackend:
     tasks = frozenset({"summary", "qa"})
 
     def __init__(self, config: HFModel, seed: int):
+        self.config = config
+        self.seed = seed
+        self.resolved = resolve(config.source)
+        self.device = pick_device(config.device)
+        self.dtype = pick_dtype(config.dtype, self.device)
+        if config.source.hub and not config.source.gguf_file:
+            self.resolved.info["commit"] = _hub_commit(self.resolved)
+        weights = {k: v for k, v in self.resolved.info.items() if k not in ("path", "converted")}
+        self.identity = {
+            "backend": "hf",
+            "weights": weights,
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "device_type": self.device.split(":")[0],
+            "chat_template": config.chat_template,
+            "system_prompt": config.system_prompt,
+            "transformers": _version("transformers"),
+            "torch": _version("torch"),
+        }
+        self.source_info = {**self.resolved.info, "dtype": self.identity["dtype"], "device": self.device}
+        self.model = None
+        self.load_seconds: float | None = None
+        self.efficiency = Efficiency()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _ensure_loaded(self) -> None:
+        if self.model is not None:
+            return
         import torch
         from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
 
         quiet_transformers()
-        self.config = config
-        resolved = resolve(config.source)
-        self.device = pick_device(config.device)
-        self.dtype = pick_dtype(config.dtype, self.device)
-        model_config = AutoConfig.from_pretrained(resolved.location, **resolved.kwargs)
+        started = time.perf_counter()
+        location, kwargs = self.resolved.location, self.resolved.kwargs
+        model_config = AutoConfig.from_pretrained(location, **kwargs)
         self.is_encoder_decoder = bool(model_config.is_encoder_decoder)
         model_class = AutoModelForSeq2SeqLM if self.is_encoder_decoder else AutoModelForCausalLM
-        self.tokenizer = AutoTokenizer.from_pretrained(resolved.location, **resolved.kwargs)
-        self.model = model_class.from_pretrained(resolved.location, dtype=self.dtype, **resolved.kwargs)
-        self.model.to(self.device).eval()
-        torch.manual_seed(seed)
-
+        self.tokenizer = AutoTokenizer.from_pretrained(location, **kwargs)
+        model = model_class.from_pretrained(location, dtype=self.dtype, **kwargs)
+        model.to(self.device).eval()
+        torch.manual_seed(self.seed)
         if not self.is_encoder_decoder:
             self.tokenizer.padding_side = "left"  # causal models continue from the last token
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
         has_template = bool(getattr(self.tokenizer, "chat_template", None))
-        if config.chat_template is True and not has_template:
-            raise HarnessError(f"model {config.name}: chat_template is true but the tokenizer has no chat template")
-        self.use_chat_template = has_template if config.chat_template == "auto" else config.chat_template
-        self.source_info = {
-            **resolved.info,
-            **({"commit": _hub_commit(resolved)} if config.source.hub and not config.source.gguf_file else {}),
-            "architecture": type(self.model).__name__,
-            "dtype": str(self.dtype).removeprefix("torch."),
-            "device": self.device,
-            "chat_template": self.use_chat_template,
-        }
+        if self.config.chat_template is True and not has_template:
+            raise HarnessError(f"model {self.config.name}: chat_template is true but the tokenizer has no chat template")
+        self.use_chat_template = has_template if self.config.chat_template == "auto" else self.config.chat_template
+        self.sliding_window = hf_prefix.has_sliding_window(model.config)
+        self.model = model
+        self.load_seconds = time.perf_counter() - started
+        self.source_info.update(architecture=type(model).__name__, chat_template=self.use_chat_template)
 
     def render(self, request: Request) -> str:
         """The exact text the model sees: the chat template applied, or the plain prompt."""
+        self._ensure_loaded()
         if self.use_chat_template:
             messages = [{"role": "user", "content": request.prompt}]
             if self.config.system_prompt:
@@ -94,58 +130,128 @@ class HFBackend:
             return f"{self.config.system_prompt}\n\n{request.prompt}"
         return request.prompt
 
-    def generate(self, requests: list[Request], progress) -> list[Generation]:
-        rendered = {id(r): self.render(r) for r in requests}
-        lengths = {id(r): len(self.tokenizer(rendered[id(r)], add_special_tokens=not self.use_chat_template)["input_ids"]) for r in requests}
+    # -- generation ------------------------------------------------------------------------
+
+    def generate(self, requests: list[Request], on_batch) -> list[Generation]:
+        """Generate every request; `on_batch(generations)` is called as each batch finishes."""
+        if not requests:
+            return []
+        self._ensure_loaded()
+        texts = {id(r): self.render(r) for r in requests}
+        ids = {id(r): self._encode(texts[id(r)]) for r in requests}
         results: dict[int, Generation] = {}
-        # one generate() call needs one max_new_tokens and one stop list; within a group,
-        # longest prompts first so each batch pads as little as possible
-        key = lambda r: (r.max_new_tokens, r.stop, r.do_sample, r.temperature or 0, r.top_p or 0)  # noqa: E731
-        for _, group in groupby(sorted(requests, key=key), key=key):
-            group = sorted(group, key=lambda r: -lengths[id(r)])
-            for start in range(0, len(group), self.config.batch_size):
-                batch = group[start : start + self.config.batch_size]
-                for generation in self._generate_batch(batch, [rendered[id(r)] for r in batch]):
+        # one generate() call takes one set of generation parameters
+        params = lambda r: (r.max_new_tokens, r.stop, r.do_sample, r.temperature or 0, r.top_p or 0)  # noqa: E731
+        for _, group in groupby(sorted(requests, key=params), key=params):
+            group = list(group)
+            for batch_results in self._generate_group(group, texts, ids):
+                for generation in batch_results:
                     results[id(generation.request)] = generation
-                progress(len(batch), sum(results[id(r)].new_tokens for r in batch))
+                on_batch(batch_results)
         return [results[id(r)] for r in requests]
 
-    def _generate_batch(self, batch: list[Request], texts: list[str]) -> list[Generation]:
+    def _encode(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=not self.use_chat_template)["input_ids"]
+
+    def _batch_size(self) -> int:
+        if self.config.batch_size != "auto":
+            return self.config.batch_size
+        return CUDA_AUTO_BATCH if self.device.startswith("cuda") else CPU_AUTO_BATCH
+
+    def _generate_group(self, group: list[Request], texts: dict, ids: dict):
+        """Yields the generations of one parameter group, batch by batch."""
+        reuse = self.config.prefix_reuse and not self.is_encoder_decoder
+        by_article = groupby(sorted(group, key=lambda r: r.article_id), key=lambda r: r.article_id)
+        for _, article_requests in by_article:
+            article_requests = list(article_requests)
+            prefix_length = hf_prefix.common_prefix_length([ids[id(r)] for r in article_requests]) if reuse else 0
+            if len(article_requests) > 1 and prefix_length >= hf_prefix.MIN_PREFIX_TOKENS:
+                yield from self._with_prefix(article_requests, texts, ids, prefix_length)
+            else:
+                # longest prompts first so each batch pads as little as possible
+                ordered = sorted(article_requests, key=lambda r: -len(ids[id(r)]))
+                yield from self._batched(ordered, lambda batch: self._plain_batch(batch, [texts[id(r)] for r in batch]))
+
+    def _batched(self, ordered: list[Request], run_batch):
+        """Runs batches of the configured size; with batch_size auto, halves it on out-of-memory."""
+        size, start = self._batch_size(), 0
+        while start < len(ordered):
+            batch = ordered[start : start + size]
+            try:
+                yield run_batch(batch)
+            except RuntimeError as exc:
+                if self.config.batch_size != "auto" or "out of memory" not in str(exc).lower() or size == 1:
+                    raise
+                size = max(1, size // 2)
+                _free_accelerator_memory()
+                continue
+            start += len(batch)
+
+    def _with_prefix(self, requests: list[Request], texts: dict, ids: dict, prefix_length: int):
+        first = ids[id(requests[0])]
+        prefix_ids = first[:prefix_length]
+        started = time.perf_counter()
+        prefix_cache = hf_prefix.prefill(self.model, prefix_ids, self.device)
+        self.efficiency.add_prefill(prefix_length, time.perf_counter() - started)
+        suffix = {id(r): ids[id(r)][prefix_length:] for r in requests}
+        if self.sliding_window:
+            # padding would sit inside the attention window: batch equal-length suffixes only
+            key = lambda r: len(suffix[id(r)])  # noqa: E731
+            buckets = [list(g) for _, g in groupby(sorted(requests, key=key), key=key)]
+        else:
+            buckets = [sorted(requests, key=lambda r: -len(suffix[id(r)]))]
+        for bucket in buckets:
+            yield from self._batched(
+                bucket,
+                lambda batch: self._prefix_batch(batch, prefix_ids, [suffix[id(r)] for r in batch], prefix_cache, [texts[id(r)] for r in batch]),
+            )
+
+    def _prefix_batch(self, batch, prefix_ids, suffixes, prefix_cache, texts):
+        input_ids, mask, cache = hf_prefix.batch_inputs(prefix_ids, suffixes, self.tokenizer.pad_token_id, prefix_cache, self.device)
+        inputs = {"input_ids": input_ids, "attention_mask": mask, "past_key_values": cache}
+        return self._run(batch, inputs, texts, prompt_tokens=sum(len(s) for s in suffixes))
+
+    def _plain_batch(self, batch: list[Request], texts: list[str]) -> list[Generation]:
+        inputs = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=not self.use_chat_template).to(self.device)
+        return self._run(batch, dict(inputs), texts, prompt_tokens=int(inputs["attention_mask"].sum()))
+
+    def _run(self, batch: list[Request], inputs: dict, texts: list[str], prompt_tokens: int) -> list[Generation]:
         import torch
 
         first = batch[0]
-        inputs = self.tokenizer(
-            texts, return_tensors="pt", padding=True, add_special_tokens=not self.use_chat_template
-        ).to(self.device)
-        kwargs = dict(
-            max_new_tokens=first.max_new_tokens,
-            do_sample=first.do_sample,
-            pad_token_id=self.tokenizer.pad_token_id,
-        )
+        kwargs = dict(max_new_tokens=first.max_new_tokens, do_sample=first.do_sample, pad_token_id=self.tokenizer.pad_token_id)
         if first.do_sample:
             kwargs.update(temperature=first.temperature or 1.0, top_p=first.top_p or 1.0)
         else:  # neutralise sampling defaults a model's generation_config may carry
             kwargs.update(temperature=None, top_p=None, top_k=None)
         if first.stop:
             kwargs.update(stop_strings=list(first.stop), tokenizer=self.tokenizer)
+        clock = self.efficiency.first_step_clock()
         started = time.perf_counter()
-        with torch.inference_mode():
-            output = self.model.generate(**inputs, **kwargs)
-        seconds = (time.perf_counter() - started) / len(batch)
-        new = output if self.is_encoder_decoder else output[:, inputs["input_ids"].shape[1] :]
+        with torch.inference_mode(), warnings.catch_warnings():
+            # transformers 5.2x renames generate's past_key_values to cache; both work below 6.0
+            warnings.filterwarnings("ignore", message=".*past_key_values.*deprecated", category=FutureWarning)
+            output = self.model.generate(**inputs, **kwargs, logits_processor=[clock])
+        ended = time.perf_counter()
+        prompt_width = inputs["input_ids"].shape[1]
+        new = output if self.is_encoder_decoder else output[:, prompt_width:]
+        counts = [self._count(row) for row in new]
+        self.efficiency.add_batch(started, clock.first_step, ended, prompt_tokens, sum(counts), self.device)
+        seconds = (ended - started) / len(batch)
         return [
-            Generation(request, _cut(self.tokenizer.decode(row, skip_special_tokens=True), request.stop), self._count(row), seconds, text)
-            for request, row, text in zip(batch, new, texts)
+            Generation(request, _cut(self.tokenizer.decode(row, skip_special_tokens=True), request.stop), count, seconds, text)
+            for request, row, count, text in zip(batch, new, counts, texts)
         ]
 
     def _count(self, row) -> int:
         """New tokens actually produced: up to and including the first end-of-sequence token."""
-        ends = {self.tokenizer.pad_token_id, self.tokenizer.eos_token_id, *self._eos_ids()}
+        eos = self._eos_ids()
+        ends = {self.tokenizer.pad_token_id, *eos}
         if self.is_encoder_decoder:
             row = row[1:]  # the decoder start token is not generated
         for index, token in enumerate(row.tolist()):
             if token in ends:
-                return index + (1 if token in self._eos_ids() else 0)
+                return index + (1 if token in eos else 0)
         return len(row)
 
     def _eos_ids(self) -> set[int]:
@@ -157,8 +263,16 @@ class HFBackend:
     def close(self) -> None:
         import gc
 
-        del self.model
+        self.model = None
         gc.collect()
+        _free_accelerator_memory()
+
+
+def _free_accelerator_memory() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def _hub_commit(resolved) -> str | None:

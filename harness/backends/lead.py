@@ -5,25 +5,29 @@ from __future__ import annotations
 
 import time
 
+from harness.backends.efficiency import Efficiency
 from harness.config import LeadModel
-from harness.metrics.sentences import split_sentences
+from harness.metrics.sentences import SPLITTER_NAME, split_sentences
 from harness.records import Generation, Request
 
 
 class LeadBackend:
     tasks = frozenset({"summary"})
+    load_seconds = 0.0
 
     def __init__(self, k: int):
         self.k = k
         self.source_info = {"baseline": f"lead-{k}"}
+        self.identity = {"backend": "lead", "k": k, "splitter": SPLITTER_NAME}
+        self.efficiency = Efficiency()
 
-    def generate(self, requests: list[Request], progress) -> list[Generation]:
+    def generate(self, requests: list[Request], on_batch) -> list[Generation]:
         out = []
         for request in requests:
             start = time.perf_counter()
             text = " ".join(split_sentences(request.article)[: self.k])
             out.append(Generation(request, text, 0, time.perf_counter() - start))
-            progress(1, 0)
+            on_batch(out[-1:])
         return out
 
     def close(self) -> None:

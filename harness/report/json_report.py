@@ -23,7 +23,9 @@ def _model_entry(model: ModelResult) -> dict:
             "generation_seconds": _round(model.generation_seconds),
             "new_tokens": model.new_tokens,
             "new_tokens_per_second": _round(model.tokens_per_second),
+            "cached_items": model.cached_items,
         },
+        "efficiency": model.efficiency,
         "metrics": model.metrics,
     }
 
@@ -63,6 +65,7 @@ def predictions_jsonl(run: RunResult) -> str:
                 "trace": item.trace,
                 "new_tokens": item.generation.new_tokens,
                 "seconds": round(item.generation.seconds, 4),
+                "cached": item.generation.cached,
             }
             if request.task == "qa":
                 line["answers"] = answers[(request.article_id, request.item_id)]

@@ -45,16 +45,23 @@ def report_markdown(run: RunResult) -> str:
 
 def _timing(run: RunResult) -> list[str]:
     rows = []
+    show = lambda value, fmt="{:.1f}": "-" if value is None else fmt.format(value)  # noqa: E731
     for m in run.models:
-        tps = m.tokens_per_second
+        eff = m.efficiency or {}
         rows.append([
             m.name,
-            "-" if m.load_seconds is None else f"{m.load_seconds:.1f}",
-            f"{m.generation_seconds:.1f}",
+            show(m.load_seconds),
+            show(m.generation_seconds),
             str(m.new_tokens),
-            "-" if tps is None else f"{tps:.1f}",
+            show(m.tokens_per_second),
+            show(eff.get("prefill_tokens_per_second")),
+            show(eff.get("decode_tokens_per_second")),
+            show(eff.get("peak_memory_mb"), "{:.0f}"),
+            str(m.cached_items),
         ])
-    return ["## Timing", "", *_table(["model", "load s", "generation s", "new tokens", "new tokens/s"], rows), ""]
+    header = ["model", "load s", "generation s", "new tokens", "new tok/s", "prefill tok/s", "decode tok/s", "peak MB", "cached"]
+    notes = "Peak memory on CPU is the process's peak resident set (all models so far); cached: outputs taken from the generation cache."
+    return ["## Efficiency", "", *_table(header, rows), "", notes, ""]
 
 
 def _items_by_model(run: RunResult, article_id: str, task: str) -> dict[str, dict]:

@@ -1,0 +1,66 @@
+"""Shared-article prefix reuse: prefill the common prompt prefix once, then continue every
+question of the article from a copy of its KV cache, batched.
+
+The questions of one article share the instructions and the article, ~600 of their ~620
+tokens; without reuse that prefix is recomputed for every question. Here it is computed once
+per article, and each batch only prefills its questions' suffixes.
+
+Batching suffixes of different lengths: the cache holds the prefix for one sequence; it is
+repeated for the batch, and each suffix is padded on the left *between* the prefix and the
+suffix, with those positions masked. transformers derives position ids from the attention
+mask, so every real token keeps the position it has without padding. Models with sliding-window
+attention (Gemma-3, Mistral) would see the padding inside their window, so for them a batch only
+holds suffixes of equal length.
+"""
+
+from __future__ import annotations
+
+import copy
+
+MIN_PREFIX_TOKENS = 8
+"""Shorter shared prefixes are not worth a separate prefill."""
+
+
+def common_prefix_length(token_lists: list[list[int]]) -> int:
+    """Length of the longest common token prefix, leaving every sequence at least one token."""
+    if not token_lists:
+        return 0
+    shortest = min(len(tokens) for tokens in token_lists)
+    length = 0
+    first = token_lists[0]
+    while length < shortest - 1 and all(tokens[length] == first[length] for tokens in token_lists):
+        length += 1
+    return length
+
+
+def has_sliding_window(model_config) -> bool:
+    layer_types = getattr(model_config, "layer_types", None) or []
+    return bool(getattr(model_config, "sliding_window", None)) and (
+        not layer_types or any("sliding" in str(t) for t in layer_types)
+    )
+
+
+def prefill(model, prefix_ids, device):
+    """Run the prefix once; returns its KV cache."""
+    import torch
+
+    ids = torch.tensor([prefix_ids], device=device)
+    with torch.inference_mode():
+        out = model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=True)
+    return out.past_key_values
+
+
+def batch_inputs(prefix_ids: list[int], suffixes: list[list[int]], pad_id: int, prefix_cache, device):
+    """input_ids, attention_mask and a batch-sized copy of the prefix cache for generate()."""
+    import torch
+
+    width = max(len(s) for s in suffixes)
+    rows, masks = [], []
+    for suffix in suffixes:
+        pad = width - len(suffix)
+        rows.append(prefix_ids + [pad_id] * pad + suffix)
+        masks.append([1] * len(prefix_ids) + [0] * pad + [1] * len(suffix))
+    cache = copy.deepcopy(prefix_cache)
+    if len(suffixes) > 1:
+        cache.batch_repeat_interleave(len(suffixes))
+    return torch.tensor(rows, device=device), torch.tensor(masks, device=device), cache
