@@ -130,3 +130,16 @@ def _to_article(path: Path, index: int, entry: ArticleEntry) -> Article:
         references=tuple(Reference(r.id, r.text) for r in entry.references),
         questions=tuple(Question(q.id, q.question, q.answers, q.evidence) for q in entry.questions),
     )
+
+
+def describe_eval_set(path: Path, articles: list[Article]) -> dict:
+    """What a report records about its eval set: path, sha256 and counts."""
+    from harness.provenance import file_digest
+
+    return {
+        "path": str(path),
+        "sha256": file_digest(path),
+        "articles": len(articles),
+        "references": sum(len(a.references) for a in articles),
+        "questions": sum(len(a.questions) for a in articles),
+    }

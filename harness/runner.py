@@ -17,15 +17,14 @@ from harness.backends.sources import cache_dir, check_source
 from harness.cache import GenerationCache, NoCache
 from harness.config import HFModel, RunConfig, load_config
 from harness.errors import HarnessError
-from harness.evalset import load_eval_set
+from harness.evalset import describe_eval_set, load_eval_set
 from harness.metrics.aggregate import task_metrics
 from harness.progress import model_progress
 from harness.prompts import allows_prefix_reuse, build_requests
-from harness.provenance import base_provenance, file_digest, now
+from harness.provenance import base_provenance
 from harness.records import TASKS, Article, ModelResult, RunResult
-from harness.report.files import new_run_dir, write_atomic
-from harness.report.json_report import predictions_jsonl, report_json
-from harness.report.markdown import report_markdown
+from harness.report.files import new_run_dir
+from harness.report.write import write_reports
 from harness.scoring import describe, score
 
 
@@ -74,7 +73,7 @@ def execute(plan: Plan, console: Console) -> tuple[RunResult, Path]:
         provenance=provenance,
         config=config.model_dump(mode="json"),
         scoring=describe(config.scoring),
-        eval_set=_describe_eval_set(config.eval_set, plan.articles),
+        eval_set=describe_eval_set(config.eval_set, plan.articles),
         articles=plan.articles,
         models=[],
     )
@@ -89,11 +88,11 @@ def execute(plan: Plan, console: Console) -> tuple[RunResult, Path]:
     except KeyboardInterrupt:
         # keep what finished: the reports say the run is incomplete, then the interrupt goes on
         provenance["complete"] = False
-        _write_reports(run, run_dir)
+        write_reports(run, run_dir)
         raise
     finally:
         cache.close()
-    _write_reports(run, run_dir)
+    write_reports(run, run_dir)
     return run, run_dir
 
 
@@ -148,24 +147,6 @@ def _failed(result: ModelResult, stage: str, exc: Exception, console: Console) -
     result.items, result.metrics = [], {}
     console.print(f"[red]{result.name}: {result.error}[/red]", highlight=False)
     return result
-
-
-def _describe_eval_set(path: Path, articles: list[Article]) -> dict:
-    return {
-        "path": str(path),
-        "sha256": file_digest(path),
-        "articles": len(articles),
-        "references": sum(len(a.references) for a in articles),
-        "questions": sum(len(a.questions) for a in articles),
-    }
-
-
-def _write_reports(run: RunResult, run_dir: Path) -> None:
-    run.provenance["finished_at"] = now()
-    # predictions first, report.json last: a report.json on disk means the run folder is whole
-    write_atomic(run_dir / "predictions.jsonl", predictions_jsonl(run))
-    write_atomic(run_dir / "report.md", report_markdown(run))
-    write_atomic(run_dir / "report.json", report_json(run))
 
 
 def exit_code(run: RunResult) -> int:

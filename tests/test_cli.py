@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from harness.cli import build_parser
+from harness.cli import build_parser, build_rescore_parser
 from helpers import EVAL_SET, hf, only_run_dir, read_report, run_cli, write_run
 
 
@@ -169,13 +169,43 @@ def test_bad_usage_exits_2():
     assert run_cli("--config", "x", "--bogus").returncode == 2
 
 
-def test_help_and_readme_document_every_option():
-    help_text = run_cli("--help").stdout
+@pytest.mark.parametrize("command, parser", [(None, build_parser), ("rescore", build_rescore_parser)])
+def test_help_and_readme_document_every_option(command, parser):
+    help_text = run_cli(*([command] if command else []), "--help").stdout
     readme = (ROOT / "README.md").read_text()
-    for action in build_parser()._actions:
+    if command:
+        assert f"python -m harness {command}" in readme and command in run_cli("--help").stdout
+    for action in parser()._actions:
         for option in action.option_strings:
             if option.startswith("--"):
                 assert option in help_text, option
                 assert option in readme, f"README does not document {option}"
-    for code in ("0", "1", "2"):
-        assert re.search(rf"\b{code}\b", help_text)
+    if not command:
+        for code in ("0", "1", "2"):
+            assert re.search(rf"\b{code}\b", help_text)
+
+
+def test_rescore_scores_stored_outputs_into_a_new_folder(finished_run, tmp_path):
+    _, run_dir = finished_run
+    changed = yaml.safe_load((run_dir.parent.parent / "config.yaml").read_text())
+    changed["scoring"] = {"rouge_types": ["rouge1"], "use_stemmer": False}
+    (run_dir.parent.parent / "rescore.yaml").write_text(yaml.safe_dump(changed))
+    result = run_cli("rescore", str(run_dir), "--config", str(run_dir.parent.parent / "rescore.yaml"), "--output-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    (new_dir,) = list(tmp_path.iterdir())
+    before, before_predictions = read_report(run_dir)
+    after, after_predictions = read_report(new_dir)
+    assert [p["raw_output"] for p in after_predictions] == [p["raw_output"] for p in before_predictions]
+    assert set(after["models"][0]["metrics"]["summary"]) == {"rouge1"}
+    assert after["models"][0]["metrics"]["qa"] == before["models"][0]["metrics"]["qa"]
+    assert after["models"][2]["metrics"]["qa"] is None
+    assert after["provenance"]["rescored_from"] == str(run_dir)
+    # the same options as the run give the same numbers
+    again = run_cli("rescore", str(run_dir), "--output-dir", str(tmp_path / "same"))
+    (same_dir,) = list((tmp_path / "same").iterdir())
+    assert again.returncode == 0 and read_report(same_dir)[0]["models"] == before["models"]
+
+
+def test_rescore_of_a_folder_without_a_run(tmp_path):
+    result = run_cli("rescore", str(tmp_path))
+    assert result.returncode == 2 and result.stderr.startswith(f"Error: {tmp_path}: no report.json here")

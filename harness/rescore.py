@@ -1,0 +1,56 @@
+"""`python -m harness rescore RUN_DIR`: new scores for a finished run's stored outputs.
+
+No model is loaded. The scoring options come from the run's own config, or from `--config`
+(to score the same outputs another way). The result is a new run folder: the original is
+never overwritten.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.config import load_config
+from harness.errors import HarnessError
+from harness.evalset import describe_eval_set, load_eval_set
+from harness.metrics.aggregate import task_metrics
+from harness.provenance import now
+from harness.records import TASKS, RunResult
+from harness.report.files import new_run_dir
+from harness.run_files import config_of, generations_of, model_result_of, read_run
+from harness.report.write import write_reports
+from harness.scoring import describe, score
+
+
+def rescore(run_dir: str | Path, config_path: str | Path | None = None, output_dir: str | Path | None = None) -> tuple[RunResult, Path]:
+    run_dir = Path(run_dir)
+    report, predictions = read_run(run_dir)
+    config = load_config(config_path) if config_path else config_of(report, run_dir / "report.json")
+    articles = load_eval_set(config.eval_set)
+    by_id = {a.id: a for a in articles}
+    stored = generations_of(predictions)
+    models = []
+    for entry in report["models"]:
+        result = model_result_of(entry)
+        if result.status == "ok":
+            model_config = next((m for m in config.models if m.name == result.name), None)
+            rules = config.task(model_config, "qa").postprocess if model_config else config.tasks.qa.postprocess
+            for generation in stored.get(result.name, []):
+                article = by_id.get(generation.request.article_id)
+                if article is None:
+                    raise HarnessError(f"{config.eval_set}: article {generation.request.article_id!r} of the run is not in the eval set")
+                result.items.append(score(result.name, generation, article, config.scoring, rules))
+            result.metrics = {
+                task: task_metrics(result.items, task) if entry["metrics"].get(task) is not None else None for task in TASKS
+            }
+        models.append(result)
+    provenance = {**report["provenance"], "rescored_from": str(run_dir), "rescored_at": now()}
+    if config_path:
+        provenance.update(config_path=str(config_path), config_sha256=config.hash())
+    eval_set = describe_eval_set(config.eval_set, articles)
+    if eval_set["sha256"] != report["eval_set"]["sha256"]:
+        provenance["eval_set_changed_since_generation"] = True
+    run = RunResult(provenance, config.model_dump(mode="json"), describe(config.scoring), eval_set, articles, models)
+    out = new_run_dir(Path(output_dir) if output_dir else run_dir.parent, f"{run_dir.name}-rescored")
+    write_reports(run, out, stamp_finish=False)
+    return run, out
+
