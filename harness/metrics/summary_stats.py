@@ -1,0 +1,185 @@
+"""Reference-free statistics of a summary against its article: length, compression, how
+abstractive it is (novel n-grams), degenerate loops (repeated n-grams), and the extractive
+fragment coverage and density of Grusky et al. 2018 (Newsroom).
+
+Why: ROUGE says how close a summary is to the references, not how it got there. A model that
+copies the lead, one that paraphrases, and one stuck in a loop can get similar ROUGE; these
+numbers tell them apart.
+
+Source followed. HELM reports coverage, density and compression from
+stanford-crfm/helm src/helm/benchmark/metrics/summarization_metrics.py
+(`SummarizationMetric._compute_data_stats`), which calls SummEval's `DataStatsMetric()` with
+its defaults (Yale-LILY/SummEval evaluation/summ_eval/data_stats_metric.py: spaCy
+en_core_web_sm tokens, `case=False`, i.e. lower-cased), whose `Fragments` class
+(evaluation/summ_eval/data_stats_utils.py) is copied from lil-lab/newsroom
+newsroom/analyze/fragments.py. `_newsroom_fragments` below is a line-for-line port of
+`Fragments._match`, quirk included: after a match the article scan resumes at the match's end
+(`b_start = b_end`), so a longer match that starts inside an earlier, shorter one is not
+found (see the test). Coverage = sum of fragment lengths / summary tokens; density = sum of
+squared fragment lengths / summary tokens (the average length of the copied fragment a
+summary token belongs to); both 0 for an empty summary, as there.
+
+Tokenization (ours; spaCy is not a dependency here). Text is NFC-normalised and lower-cased;
+a token is
+- a maximal run of letters, marks and digits (Unicode categories L*, M*, N*), so accented
+  Latin, Cyrillic, Greek, Devanagari, Hangul words... stay whole;
+- a single Han ideograph or Hiragana/Katakana character: these scripts are written without
+  spaces, so a run would be a whole clause that never matches (harness/metrics/tokenize.py's
+  UnicodeTokenizer makes the same choice for ROUGE);
+- a single other non-space character (punctuation, symbols).
+On English prose this reproduces spaCy, where punctuation marks are separate tokens; it differs
+on contractions ("don't": spaCy do + n't, here don + ' + t), decimal numbers ("3.5": one spaCy
+token, three here), abbreviations ("U.S.") and URLs, so coverage and density are close to
+HELM's but not identical.
+
+Which tokens count where:
+- coverage, density: all tokens, punctuation included, as HELM does (so "." shared with the
+  article counts as a one-token copied fragment).
+- words, compression, novel_*, repeated_*: word tokens only (punctuation dropped; for Chinese
+  and Japanese a "word" is a character). HELM reports neither novel nor repeated n-grams;
+  SummEval computes them over raw, case-sensitive spaCy tokens with punctuation, where every
+  "." counts as a non-novel, repeated unigram and would dilute both measures.
+- compression = article words / summary words (HELM: tokens incl. punctuation, and 0 when the
+  summary is empty; here None).
+- novel_n: share of the summary's DISTINCT n-grams that do not occur in the article (a set, as
+  SummEval's `percentage_novel_{n}-gram`).
+- repeated_n: share of the summary's n-gram OCCURRENCES that repeat an earlier n-gram of the
+  summary (a multiset: "the the the the" -> 3/4). SummEval's `percentage_repeated` counts
+  distinct n-grams seen more than once over distinct n-grams, which gives 1.0 both for
+  "the the the the" and for "a b a b"; counting occurrences grows with the length of a loop.
+
+Undefined values are None, never 0: compression for an empty summary, novel_n and
+repeated_n when the summary has fewer than n words.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+NGRAM_ORDERS = (1, 2, 3)
+SUMMARY_STAT_KEYS = (
+    "words",
+    "compression",
+    *(f"novel_{n}gram" for n in NGRAM_ORDERS),
+    *(f"repeated_{n}gram" for n in NGRAM_ORDERS),
+    "coverage",
+    "density",
+)
+
+
+def _is_word_char(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LMN"
+
+
+def _is_cjk_char(ch: str) -> bool:
+    """Han ideographs, Hiragana and Katakana: scripts written without spaces between words."""
+    code = ord(ch)
+    return (
+        0x3040 <= code <= 0x30FF  # Hiragana, Katakana
+        or 0x31F0 <= code <= 0x31FF  # Katakana phonetic extensions
+        or 0xFF66 <= code <= 0xFF9F  # half-width Katakana
+        or 0x3400 <= code <= 0x4DBF  # CJK extension A
+        or 0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
+        or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
+        or 0x20000 <= code <= 0x3FFFF  # CJK extensions B and later
+    )
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased tokens: runs of letters/marks/digits, each Han/Kana character, and each
+    other non-space character."""
+    tokens: list[str] = []
+    run: list[str] = []
+    for ch in unicodedata.normalize("NFC", text).lower():
+        if _is_word_char(ch) and not _is_cjk_char(ch):
+            run.append(ch)
+            continue
+        if run:
+            tokens.append("".join(run))
+            run = []
+        if not ch.isspace():
+            tokens.append(ch)
+    if run:
+        tokens.append("".join(run))
+    return tokens
+
+
+def word_tokens(tokens: list[str]) -> list[str]:
+    """The tokens that are words (start with a letter, mark or digit), punctuation dropped."""
+    return [token for token in tokens if _is_word_char(token[0])]
+
+
+def _newsroom_fragments(summary: list[str], article: list[str]) -> list[tuple[int, int, int]]:
+    """Greedy extractive fragments as (summary start, article start, length).
+
+    Port of Newsroom's `Fragments._match`: from each summary position take the longest match
+    found while scanning the article left to right (the scan jumps past each match), then
+    continue after it in the summary; a token with no match is skipped.
+    """
+    matches = []
+    a_start = 0
+    while a_start < len(summary):
+        best, best_length = None, 0
+        b_start = 0
+        while b_start < len(article):
+            if summary[a_start] == article[b_start]:
+                a_end, b_end = a_start, b_start
+                while a_end < len(summary) and b_end < len(article) and article[b_end] == summary[a_end]:
+                    a_end += 1
+                    b_end += 1
+                length = a_end - a_start
+                if length > best_length:
+                    best, best_length = (a_start, b_start, length), length
+                b_start = b_end
+            else:
+                b_start += 1
+        if best is not None:
+            matches.append(best)
+            a_start += best_length
+        else:
+            a_start += 1
+    return matches
+
+
+def _ngrams(words: list[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+
+
+def _novel_share(summary_ngrams: list[tuple], article_ngrams: set) -> float | None:
+    distinct = set(summary_ngrams)
+    if not distinct:
+        return None
+    return len(distinct - article_ngrams) / len(distinct)
+
+
+def _repeated_share(summary_ngrams: list[tuple]) -> float | None:
+    if not summary_ngrams:
+        return None
+    repeats = len(summary_ngrams) - len(set(summary_ngrams))  # occurrences after the first
+    return repeats / len(summary_ngrams)
+
+
+def summary_statistics(summary: str, article: str) -> dict[str, float | None]:
+    """The statistics of SUMMARY_STAT_KEYS, in that order; see the module docstring.
+
+    words is an int; coverage in [0, 1]; density in [0, summary tokens]; novel_* and
+    repeated_* in [0, 1] or None; compression > 0, 0.0 for an empty article, None for a
+    summary without words.
+    """
+    summary_tokens, article_tokens = tokenize(summary), tokenize(article)
+    summary_words, article_words = word_tokens(summary_tokens), word_tokens(article_tokens)
+
+    stats: dict[str, float | None] = {
+        "words": len(summary_words),
+        "compression": len(article_words) / len(summary_words) if summary_words else None,
+    }
+    for n in NGRAM_ORDERS:
+        stats[f"novel_{n}gram"] = _novel_share(_ngrams(summary_words, n), set(_ngrams(article_words, n)))
+    for n in NGRAM_ORDERS:
+        stats[f"repeated_{n}gram"] = _repeated_share(_ngrams(summary_words, n))
+
+    lengths = [length for _, _, length in _newsroom_fragments(summary_tokens, article_tokens)]
+    size = len(summary_tokens)
+    stats["coverage"] = sum(lengths) / size if size else 0.0
+    stats["density"] = sum(length * length for length in lengths) / size if size else 0.0
+    return stats
