@@ -17,7 +17,8 @@ from harness.errors import HarnessError
 EXIT_OK, EXIT_MODEL_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 SUBCOMMANDS = {
-    "rescore": "score a finished run's stored outputs again, without any model (python -m harness rescore --help)",
+    "rescore": "score a finished run's stored outputs again, without any model",
+    "compare": "compare two runs: paired deltas with intervals and p-values, regression gates",
 }
 
 
@@ -36,7 +37,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output-dir", metavar="DIR", help="where the run folder goes (default: the config's output_dir)")
     parser.add_argument("--models", metavar="A,B", help="run only these models of the config (comma-separated names)")
     parser.add_argument("--no-cache", action="store_true", help="generate everything again; neither read nor write the generation cache")
+    parser.add_argument(
+        "--baseline", metavar="REPORT", help="after the run, compare it with this report.json or run folder using the config's gates (exit 1 when a gate fails)"
+    )
     parser.add_argument("--version", action="version", version=f"harness {__version__}")
+    return parser
+
+
+def build_compare_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m harness compare",
+        description="Compare two runs item by item: per model and metric the baseline and candidate means, the delta with "
+        "a paired-bootstrap 95%% interval, a paired permutation p-value, n and the minimum detectable effect; then the gates.",
+        epilog="Exit codes: 0 every gate passes (or no gates); 1 a gate failed; 2 bad usage or reports that are not comparable.",
+    )
+    parser.add_argument("baseline", metavar="BASELINE", help="report.json or run folder")
+    parser.add_argument("candidate", metavar="CANDIDATE", help="report.json or run folder")
+    parser.add_argument("--pair", action="append", default=[], metavar="BASE:CAND", help="compare these two models (repeatable); default: models with the same name")
+    parser.add_argument("--gate", action="append", default=[], metavar="SPEC", help="e.g. summary.rougeL:max_drop=0.02 or qa.exact_match:min=0.5 (repeatable)")
+    parser.add_argument("--config", metavar="FILE", help="take the gates from this config's gates: section")
+    parser.add_argument("--force", action="store_true", help="compare even when scorer signatures or eval sets differ")
+    parser.add_argument("--json", metavar="FILE", help="also write the comparison as JSON")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the Markdown (e.g. $GITHUB_STEP_SUMMARY)")
+    parser.add_argument("--resamples", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the bootstrap and permutation test (default 0)")
     return parser
 
 
@@ -74,7 +98,24 @@ def run_command(argv: list[str]) -> int:
         print("Interrupted: the reports of the models that finished are marked incomplete.", file=sys.stderr)
         return EXIT_INTERRUPTED
     print_summary(run, run_dir, out)
-    return exit_code(run)
+    code = exit_code(run)
+    if args.baseline:
+        from harness.compare_command import compare_and_report
+
+        gate_code = compare_and_report(args.baseline, run_dir, gates=plan.config.gates, write_to=run_dir)
+        code = max(code, gate_code)
+    return code
+
+
+def compare_command(argv: list[str]) -> int:
+    args = build_compare_parser().parse_args(argv)
+    from harness.compare_command import compare_and_report, gates_from
+
+    gates = gates_from(args.config, args.gate)
+    return compare_and_report(
+        args.baseline, args.candidate, gates, pairs=args.pair, force=args.force, json_path=args.json,
+        markdown_path=args.markdown, resamples=args.resamples, seed=args.seed,
+    )
 
 
 def rescore_command(argv: list[str]) -> int:
@@ -88,7 +129,7 @@ def rescore_command(argv: list[str]) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"rescore": rescore_command}
+COMMANDS = {"rescore": rescore_command, "compare": compare_command}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,9 +12,10 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness.errors import HarnessError
+from harness.gates import Gate, check_gate_key
 from harness.yaml_errors import describe_validation_error, read_yaml
 
 
@@ -186,6 +187,15 @@ class RunConfig(Strict):
     tasks: Tasks = Tasks()
     scoring: Scoring = Scoring()
     seed: int = 0
+    gates: dict[str, Gate] = {}
+    """Regression gates for `compare` and `--baseline`, e.g. {"summary.rougeL": {"max_drop": 0.02}}."""
+
+    @field_validator("gates")
+    @classmethod
+    def _gate_keys(cls, gates):
+        for key in gates:
+            check_gate_key(key)
+        return gates
 
     @model_validator(mode="after")
     def _unique_names(self):

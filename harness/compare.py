@@ -1,0 +1,205 @@
+"""Two runs -> paired differences per model and metric, gate verdicts, the items that changed.
+
+Items are matched by (article id, task, item id); only items present in both runs enter a
+statistic, and the others are listed. Intervals come from a paired bootstrap over the shared
+items, p-values from a paired sign-flip permutation test (metrics/stats.py); both are seeded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.errors import HarnessError
+from harness.gates import Gate, check_gate_key
+from harness.metrics import stats
+from harness.run_files import read_run
+
+P_VALUE_METHOD = "paired sign-flip permutation test (exact up to 16 items, else 10,000 resamples)"
+CI_METHOD = "paired bootstrap over shared items, percentile 95% interval"
+
+
+@dataclass
+class Side:
+    """One run as compare reads it."""
+
+    path: Path
+    report: dict
+    scores: dict[str, dict[tuple, dict[str, float]]]
+    """model -> (article_id, task, item_id) -> metric -> value."""
+    outputs: dict[str, dict[tuple, str]]
+
+
+@dataclass
+class MetricDelta:
+    baseline_model: str
+    candidate_model: str
+    task: str
+    metric: str
+    n: int
+    baseline_mean: float | None
+    candidate_mean: float | None
+    delta: float | None
+    ci: list
+    p_value: float | None
+    sd_diff: float | None
+    mde: float | None
+    """Smallest drop detectable at 80% power with these n items and this paired spread."""
+
+
+@dataclass
+class GateResult:
+    gate: str
+    baseline_model: str
+    candidate_model: str
+    rule: str
+    passed: bool
+    detail: str
+    mde: float | None = None
+
+
+@dataclass
+class Comparison:
+    baseline: str
+    candidate: str
+    pairs: list[tuple[str, str]]
+    deltas: list[MetricDelta]
+    gates: list[GateResult]
+    only_in_baseline: dict[str, list] = field(default_factory=dict)
+    only_in_candidate: dict[str, list] = field(default_factory=dict)
+    changed: list[dict] = field(default_factory=list)
+    methods: dict = field(default_factory=lambda: {"ci": CI_METHOD, "p_value": P_VALUE_METHOD})
+
+    @property
+    def passed(self) -> bool:
+        return all(g.passed for g in self.gates)
+
+
+def load_side(path: str | Path) -> Side:
+    path = Path(path)
+    run_dir = path.parent if path.is_file() else path
+    report, predictions = read_run(run_dir)
+    scores: dict = {}
+    outputs: dict = {}
+    for line in predictions:
+        key = (line["article_id"], line["task"], line["item_id"])
+        scores.setdefault(line["model"], {})[key] = line["scores"]
+        outputs.setdefault(line["model"], {})[key] = line["output"]
+    return Side(run_dir, report, scores, outputs)
+
+
+def check_comparable(baseline: Side, candidate: Side) -> None:
+    """Refuse reports that were scored differently or on different eval sets."""
+    problems = []
+    b_sig, c_sig = baseline.report["scoring"].get("signature"), candidate.report["scoring"].get("signature")
+    if b_sig != c_sig:
+        problems.append(f"scorer signatures differ ({b_sig} vs {c_sig})")
+    b_set, c_set = baseline.report["eval_set"]["sha256"], candidate.report["eval_set"]["sha256"]
+    if b_set != c_set:
+        problems.append(f"eval sets differ (sha256 {b_set[:12]} vs {c_set[:12]})")
+    if problems:
+        raise HarnessError("the reports are not comparable: " + "; ".join(problems) + " (pass --force to compare anyway)")
+
+
+def model_pairs(baseline: Side, candidate: Side, explicit: list[str]) -> list[tuple[str, str]]:
+    if explicit:
+        pairs = []
+        for text in explicit:
+            base, sep, cand = text.partition(":")
+            if not sep or base not in baseline.scores or cand not in candidate.scores:
+                raise HarnessError(
+                    f"--pair {text!r}: write BASE_MODEL:CAND_MODEL with models that have outputs; "
+                    f"baseline has {sorted(baseline.scores)}, candidate has {sorted(candidate.scores)}"
+                )
+            pairs.append((base, cand))
+        return pairs
+    pairs = [(name, name) for name in baseline.scores if name in candidate.scores]
+    if not pairs:
+        raise HarnessError(
+            f"no model name is in both runs (baseline: {sorted(baseline.scores)}, candidate: {sorted(candidate.scores)}); use --pair BASE:CAND"
+        )
+    return pairs
+
+
+def compare(baseline: Side, candidate: Side, pairs: list[tuple[str, str]], gates: dict[str, Gate], resamples: int = 1000, seed: int = 0) -> Comparison:
+    result = Comparison(str(baseline.path), str(candidate.path), pairs, [], [])
+    for base_model, cand_model in pairs:
+        b_items, c_items = baseline.scores[base_model], candidate.scores[cand_model]
+        shared = [key for key in b_items if key in c_items]
+        label = base_model if base_model == cand_model else f"{base_model}:{cand_model}"
+        result.only_in_baseline[label] = [list(k) for k in b_items if k not in c_items]
+        result.only_in_candidate[label] = [list(k) for k in c_items if k not in b_items]
+        metrics = _metrics(b_items, c_items, shared)
+        for task, metric in metrics:
+            keys = [k for k in shared if k[1] == task and metric in b_items[k] and metric in c_items[k]]
+            base = [b_items[k][metric] for k in keys]
+            cand = [c_items[k][metric] for k in keys]
+            result.deltas.append(_delta(base_model, cand_model, task, metric, base, cand, resamples, seed))
+        result.changed += _changed(baseline, candidate, base_model, cand_model, shared)
+    for key, gate in gates.items():
+        task, metric = check_gate_key(key)
+        for delta in (d for d in result.deltas if (d.task, d.metric) == (task, metric)):
+            result.gates += _apply(key, gate, delta)
+        if not any((d.task, d.metric) == (task, metric) for d in result.deltas):
+            result.gates.append(GateResult(key, "-", "-", "present", False, f"no model has {key} in both runs"))
+    return result
+
+
+def _metrics(b_items, c_items, shared) -> list[tuple[str, str]]:
+    seen = []
+    for key in shared:
+        for metric in b_items[key]:
+            if metric in c_items[key] and (key[1], metric) not in seen:
+                seen.append((key[1], metric))
+    return seen
+
+
+def _delta(base_model, cand_model, task, metric, base, cand, resamples, seed) -> MetricDelta:
+    paired = stats.paired_bootstrap(base, cand, resamples=resamples, seed=seed)
+    p_value = stats.paired_permutation_pvalue(base, cand, seed=seed) if base else None
+    mde = stats.min_detectable_effect(len(base), paired["sd_diff"]) if paired["sd_diff"] is not None else None
+    mean = lambda values: sum(values) / len(values) if values else None  # noqa: E731
+    return MetricDelta(base_model, cand_model, task, metric, len(base), mean(base), mean(cand), paired["delta"], paired["ci"], p_value, paired["sd_diff"], mde)
+
+
+def _apply(key: str, gate: Gate, delta: MetricDelta) -> list[GateResult]:
+    out = []
+    common = dict(gate=key, baseline_model=delta.baseline_model, candidate_model=delta.candidate_model)
+    if gate.max_drop is not None:
+        drop = -(delta.delta or 0.0)
+        significant = delta.ci[1] is not None and delta.ci[1] < 0
+        failed = drop > gate.max_drop and (significant or not gate.require_significance)
+        why = f"drop {drop:+.4f} vs max {gate.max_drop:.4f}; 95% CI of delta [{_f(delta.ci[0])}, {_f(delta.ci[1])}]"
+        if drop > gate.max_drop and not failed:
+            why += " includes 0: not significant"
+        out.append(GateResult(rule=f"max_drop={gate.max_drop}", passed=not failed, detail=why, mde=delta.mde, **common))
+    if gate.min is not None:
+        value = delta.candidate_mean
+        passed = value is not None and value >= gate.min
+        out.append(GateResult(rule=f"min={gate.min}", passed=passed, detail=f"candidate mean {_f(value)} vs min {gate.min}", **common))
+    return out
+
+
+def _f(value) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def _changed(baseline: Side, candidate: Side, base_model: str, cand_model: str, shared: list[tuple]) -> list[dict]:
+    """Summaries whose ROUGE moved most and questions that flipped right <-> wrong."""
+    b_scores, c_scores = baseline.scores[base_model], candidate.scores[cand_model]
+    out = []
+    summaries = [k for k in shared if k[1] == "summary"]
+    metric = next((m for m in ("rougeLsum", "rougeL", "rouge1") if all(m in b_scores[k] for k in summaries)), None)
+    if metric:
+        moved = sorted(summaries, key=lambda k: -abs(c_scores[k][metric] - b_scores[k][metric]))[:5]
+        for k in moved:
+            delta = c_scores[k][metric] - b_scores[k][metric]
+            if delta:
+                out.append({"kind": "summary", "model": cand_model, "article_id": k[0], "item_id": k[2], "metric": metric, "delta": delta,
+                            "baseline": baseline.outputs[base_model][k], "candidate": candidate.outputs[cand_model][k]})
+    for k in (k for k in shared if k[1] == "qa"):
+        before, after = b_scores[k].get("exact_match"), c_scores[k].get("exact_match")
+        if before is not None and after is not None and before != after:
+            out.append({"kind": "qa", "model": cand_model, "article_id": k[0], "item_id": k[2], "flip": "right->wrong" if before > after else "wrong->right",
+                        "baseline": baseline.outputs[base_model][k], "candidate": candidate.outputs[cand_model][k]})
+    return out

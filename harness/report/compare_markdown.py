@@ -1,0 +1,55 @@
+"""The Markdown of a comparison: for a pull-request comment or $GITHUB_STEP_SUMMARY."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from harness.compare import Comparison
+from harness.report.markdown import _table
+
+
+def _f(value, digits: int = 4) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def compare_markdown(comparison: Comparison) -> str:
+    verdict = "PASS" if comparison.passed else "FAIL"
+    out = [f"# Comparison: {verdict}", "", f"Baseline `{comparison.baseline}` → candidate `{comparison.candidate}`.", ""]
+    if comparison.gates:
+        rows = [
+            [("✅ pass" if g.passed else "❌ fail"), g.gate, g.rule, g.candidate_model if g.baseline_model == g.candidate_model else f"{g.baseline_model} → {g.candidate_model}", g.detail, _f(g.mde)]
+            for g in comparison.gates
+        ]
+        out += ["## Gates", "", *_table(["result", "gate", "rule", "model", "detail", "min. detectable drop"], rows), ""]
+        underpowered = [g for g in comparison.gates if g.mde is not None and g.rule.startswith("max_drop") and g.mde > float(g.rule.split("=")[1])]
+        if underpowered:
+            out += ["Gates whose minimum detectable drop (80% power) exceeds their max_drop cannot reliably catch a regression of that size: "
+                    + ", ".join(f"`{g.gate}` ({g.candidate_model})" for g in underpowered) + ". Add items to the eval set.", ""]
+    else:
+        out += ["No gates were given: this is a report, not a check.", ""]
+    rows = []
+    for d in comparison.deltas:
+        model = d.candidate_model if d.baseline_model == d.candidate_model else f"{d.baseline_model} → {d.candidate_model}"
+        rows.append([model, f"{d.task}.{d.metric}", str(d.n), _f(d.baseline_mean), _f(d.candidate_mean), _f(d.delta, 4) if d.delta is None else f"{d.delta:+.4f}",
+                     f"[{_f(d.ci[0])}, {_f(d.ci[1])}]", _f(d.p_value, 3), _f(d.mde)])
+    out += ["## Deltas", "", *_table(["model", "metric", "n", "baseline", "candidate", "delta", "95% CI", "p", "MDE"], rows), ""]
+    out += [f"CI: {comparison.methods['ci']}. p: {comparison.methods['p_value']}. MDE: smallest drop detectable at 80% power (two-sided α=0.05) from n and the spread of the paired differences.", ""]
+    excluded = {k: v for k, v in {**{f"baseline only ({m})": i for m, i in comparison.only_in_baseline.items()}, **{f"candidate only ({m})": i for m, i in comparison.only_in_candidate.items()}}.items() if v}
+    if excluded:
+        out += ["## Items in only one run (excluded)", ""] + [f"- {label}: " + ", ".join("/".join(map(str, k)) for k in items) for label, items in excluded.items()] + [""]
+    summaries = [c for c in comparison.changed if c["kind"] == "summary"]
+    flips = [c for c in comparison.changed if c["kind"] == "qa"]
+    if summaries:
+        rows = [[c["model"], c["article_id"], f"{c['metric']} {c['delta']:+.4f}", c["baseline"], c["candidate"]] for c in summaries]
+        out += ["## Summaries that changed most", "", *_table(["model", "article", "delta", "baseline summary", "candidate summary"], rows), ""]
+    if flips:
+        rows = [[c["model"], f"{c['article_id']}/{c['item_id']}", c["flip"], c["baseline"], c["candidate"]] for c in flips]
+        out += ["## Questions that flipped", "", *_table(["model", "question", "flip", "baseline answer", "candidate answer"], rows), ""]
+    return "\n".join(out) + "\n"
+
+
+def compare_json(comparison: Comparison) -> str:
+    data = asdict(comparison)
+    data["passed"] = comparison.passed
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

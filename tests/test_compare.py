@@ -1,0 +1,147 @@
+"""compare on synthetic runs of known effect, and --baseline on a real (tiny) run."""
+
+import json
+import random
+
+import pytest
+
+from harness.records import SCHEMA_VERSION
+from helpers import hf, only_run_dir, run_cli, write_run
+
+
+def make_run(folder, models: dict[str, list[float]], sha="abc", signature="sig", task="qa", metric="exact_match"):
+    """A run folder whose model M scores values[i] on item i."""
+    folder.mkdir(parents=True)
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "provenance": {},
+        "eval_set": {"sha256": sha},
+        "scoring": {"signature": signature},
+        "config": {},
+        "models": [{"name": name, "status": "ok"} for name in models],
+    }
+    lines = [
+        {"model": name, "article_id": "a", "task": task, "item_id": f"q{i}", "output": f"answer {value}", "scores": {metric: value}}
+        for name, values in models.items()
+        for i, value in enumerate(values)
+    ]
+    (folder / "report.json").write_text(json.dumps(report))
+    (folder / "predictions.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return folder
+
+
+def compare(*args):
+    return run_cli("compare", *map(str, args))
+
+
+BASE = [1.0] * 30 + [0.0] * 10  # 40 items, EM 0.75
+
+
+def test_identical_reports_pass(tmp_path):
+    a, b = make_run(tmp_path / "a", {"m": BASE}), make_run(tmp_path / "b", {"m": BASE})
+    result = compare(a, b, "--gate", "qa.exact_match:max_drop=0.02", "--json", tmp_path / "c.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "# Comparison: PASS" in result.stdout
+    data = json.loads((tmp_path / "c.json").read_text())
+    (delta,) = data["deltas"]
+    assert delta["delta"] == 0 and delta["n"] == 40 and delta["ci"] == [0.0, 0.0]
+    assert data["passed"] is True
+
+
+def test_planted_regression_on_30_percent_of_items_fails(tmp_path):
+    worse = [0.0] * 12 + BASE[12:]  # 12 of 40 items (30%) go from right to wrong
+    a, b = make_run(tmp_path / "a", {"m": BASE}), make_run(tmp_path / "b", {"m": worse})
+    result = compare(a, b, "--gate", "qa.exact_match:max_drop=0.05", "--json", tmp_path / "c.json")
+    assert result.returncode == 1, result.stdout
+    data = json.loads((tmp_path / "c.json").read_text())
+    (delta,) = data["deltas"]
+    assert delta["delta"] == pytest.approx(-0.3)
+    assert delta["ci"][1] < 0 and delta["p_value"] < 0.01
+    assert "❌ fail" in result.stdout and "right->wrong" in result.stdout
+
+
+def test_noise_alone_passes(tmp_path):
+    rng = random.Random(7)
+    base = [rng.random() for _ in range(40)]
+    noisy = [min(1.0, max(0.0, v + rng.gauss(0, 0.05))) for v in base]
+    a, b = make_run(tmp_path / "a", {"m": base}, metric="f1"), make_run(tmp_path / "b", {"m": noisy}, metric="f1")
+    result = compare(a, b, "--gate", "qa.f1:max_drop=0.01")
+    assert result.returncode == 0, result.stdout
+
+
+def test_small_planted_drop_is_reported_with_its_minimum_detectable_effect(tmp_path):
+    base = [1.0] * 12
+    worse = [0.0] * 3 + [1.0] * 9  # 3 of 12 questions flip
+    a, b = make_run(tmp_path / "a", {"m": base}), make_run(tmp_path / "b", {"m": worse})
+    result = compare(a, b, "--gate", "qa.exact_match:max_drop=0.1", "--json", tmp_path / "c.json")
+    data = json.loads((tmp_path / "c.json").read_text())
+    (delta,) = data["deltas"]
+    assert delta["delta"] == pytest.approx(-0.25)
+    # sd of differences [-1,-1,-1,0 x 9] is 0.4523; MDE = (1.96 + 0.8416) * 0.4523 / sqrt(12) = 0.366
+    assert delta["mde"] == pytest.approx(0.366, abs=0.002)
+    (gate,) = data["gates"]
+    assert gate["mde"] == pytest.approx(delta["mde"])
+    assert "cannot reliably catch a regression" in result.stdout  # MDE 0.37 > max_drop 0.1
+    assert "MDE" in result.stdout
+
+
+def test_require_significance_false_gates_on_the_point_estimate(tmp_path):
+    base, worse = [1.0] * 12, [0.0] + [1.0] * 11  # one flip: a drop of 0.083, not significant
+    a, b = make_run(tmp_path / "a", {"m": base}), make_run(tmp_path / "b", {"m": worse})
+    assert compare(a, b, "--gate", "qa.exact_match:max_drop=0.05").returncode == 0
+    assert compare(a, b, "--gate", "qa.exact_match:max_drop=0.05,require_significance=false").returncode == 1
+    assert compare(a, b, "--gate", "qa.exact_match:min=0.95").returncode == 1
+    assert compare(a, b, "--gate", "qa.exact_match:min=0.9").returncode == 0
+
+
+def test_items_in_one_run_only_are_listed_and_excluded(tmp_path):
+    a, b = make_run(tmp_path / "a", {"m": BASE}), make_run(tmp_path / "b", {"m": BASE[:35]})
+    result = compare(a, b, "--json", tmp_path / "c.json")
+    data = json.loads((tmp_path / "c.json").read_text())
+    assert data["deltas"][0]["n"] == 35
+    assert data["only_in_baseline"]["m"] == [["a", "qa", f"q{i}"] for i in range(35, 40)]
+    assert "Items in only one run" in result.stdout
+
+
+def test_pair_compares_two_models_of_one_run(tmp_path):
+    run = make_run(tmp_path / "a", {"old": BASE, "new": [1.0] * 40})
+    result = compare(run, run / "report.json", "--pair", "old:new", "--json", tmp_path / "c.json")
+    assert result.returncode == 0
+    (delta,) = json.loads((tmp_path / "c.json").read_text())["deltas"]
+    assert (delta["baseline_model"], delta["candidate_model"], delta["delta"]) == ("old", "new", pytest.approx(0.25))
+
+
+@pytest.mark.parametrize("change, message", [({"sha": "other"}, "eval sets differ"), ({"signature": "rouge:stem=none"}, "scorer signatures differ")])
+def test_incomparable_reports_are_refused_unless_forced(tmp_path, change, message):
+    a, b = make_run(tmp_path / "a", {"m": BASE}), make_run(tmp_path / "b", {"m": BASE}, **change)
+    result = compare(a, b)
+    assert result.returncode == 2 and message in result.stderr and "--force" in result.stderr
+    assert compare(a, b, "--force").returncode == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--gate", "qa.exact_match"], "a gate needs max_drop, min or both"),
+    (["--gate", "quiz.em:min=1"], "must be TASK.METRIC"),
+    (["--gate", "qa.exact_match:max_drop=lots"], "--gate"),
+    (["--pair", "x:y"], "--pair 'x:y'"),
+])
+def test_bad_compare_usage(tmp_path, args, message):
+    a = make_run(tmp_path / "a", {"m": BASE})
+    result = compare(a, a, *args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_gates_from_a_config_and_run_with_baseline(tiny_models, tmp_path):
+    config = write_run(tmp_path, [hf("tiny", tiny_models["plain"])], gates={"summary.rouge1": {"max_drop": 0.01}, "qa.f1": {"min": 0.0}})
+    first = run_cli("--config", str(config), "--output-dir", str(tmp_path / "base"))
+    assert first.returncode == 0, first.stderr
+    baseline = only_run_dir(tmp_path / "base")
+    second = run_cli("--config", str(config), "--output-dir", str(tmp_path / "cand"), "--baseline", str(baseline / "report.json"))
+    assert second.returncode == 0, second.stdout + second.stderr
+    candidate = only_run_dir(tmp_path / "cand")
+    data = json.loads((candidate / "compare.json").read_text())
+    assert {g["gate"] for g in data["gates"]} == {"summary.rouge1", "qa.f1"} and data["passed"]
+    assert (candidate / "compare.md").read_text().startswith("# Comparison: PASS")
+    via_config = compare(baseline, candidate, "--config", config)
+    assert via_config.returncode == 0 and "summary.rouge1" in via_config.stdout
