@@ -176,6 +176,8 @@ class Scoring(Strict):
     )
     use_stemmer: bool = True
     """Porter stemming, as in most published ROUGE numbers (ROUGE-1.5.5 -m)."""
+    bootstrap_resamples: int = Field(default=1000, ge=1)
+    """Resamples of the seeded percentile bootstrap behind every 95% interval (seed: the run's)."""
 
 
 class RunConfig(Strict):

@@ -87,8 +87,11 @@ class ScoredItem:
     output: str
     """The post-processed output that was scored."""
     scores: dict[str, float]
+    """Higher-is-better metrics: ROUGE F for summaries; exact_match, f1, contains for answers."""
     trace: dict = field(default_factory=dict)
-    """How the scores were reached (the best reference, the matching alias, ...)."""
+    """How the scores were reached (the best reference; the normalised answers and verdict)."""
+    stats: dict = field(default_factory=dict)
+    """Summary statistics (length, compression, novel n-grams, ...): descriptive, not scores."""
 
 
 @dataclass
@@ -112,7 +115,11 @@ class ModelResult:
     """Prefill and decode tokens per second, peak memory (backends/efficiency.py)."""
     items: list[ScoredItem] = field(default_factory=list)
     metrics: dict[str, dict[str, dict] | None] = field(default_factory=dict)
-    """{task: {metric: {"mean": x, "n": k}}}; a task the backend does not do is None."""
+    """{task: {metric: {"mean": x, "ci95": [lo, hi], "n": k}}}; a task the backend does not do is None."""
+    per_article: dict[str, dict] = field(default_factory=dict)
+    """{task: {article_id: {metric: {"mean", "ci95", "n"}}}}."""
+    qa_verdicts: dict[str, float] | None = None
+    summary_statistics: dict[str, dict] | None = None
 
     @property
     def tokens_per_second(self) -> float | None:

@@ -12,13 +12,12 @@ from pathlib import Path
 from harness.config import load_config
 from harness.errors import HarnessError
 from harness.evalset import describe_eval_set, load_eval_set
-from harness.metrics.aggregate import task_metrics
 from harness.provenance import now
 from harness.records import TASKS, RunResult
 from harness.report.files import new_run_dir
 from harness.run_files import config_of, generations_of, model_result_of, read_run
 from harness.report.write import write_reports
-from harness.scoring import describe, score
+from harness.scoring import aggregate, describe, score
 
 
 def rescore(run_dir: str | Path, config_path: str | Path | None = None, output_dir: str | Path | None = None) -> tuple[RunResult, Path]:
@@ -39,9 +38,8 @@ def rescore(run_dir: str | Path, config_path: str | Path | None = None, output_d
                 if article is None:
                     raise HarnessError(f"{config.eval_set}: article {generation.request.article_id!r} of the run is not in the eval set")
                 result.items.append(score(result.name, generation, article, config.scoring, rules))
-            result.metrics = {
-                task: task_metrics(result.items, task) if entry["metrics"].get(task) is not None else None for task in TASKS
-            }
+            tasks = {task for task in TASKS if entry["metrics"].get(task) is not None}
+            aggregate(result, tasks, config.scoring, config.seed)
         models.append(result)
     provenance = {**report["provenance"], "rescored_from": str(run_dir), "rescored_at": now()}
     if config_path:

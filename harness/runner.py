@@ -18,14 +18,13 @@ from harness.cache import GenerationCache, NoCache
 from harness.config import HFModel, RunConfig, load_config
 from harness.errors import HarnessError
 from harness.evalset import describe_eval_set, load_eval_set
-from harness.metrics.aggregate import task_metrics
 from harness.progress import model_progress
 from harness.prompts import allows_prefix_reuse, build_requests
 from harness.provenance import base_provenance
 from harness.records import TASKS, Article, ModelResult, RunResult
 from harness.report.files import new_run_dir
 from harness.report.write import write_reports
-from harness.scoring import describe, score
+from harness.scoring import aggregate, describe, score
 
 
 @dataclass
@@ -112,7 +111,7 @@ def _run_model(model, plan: Plan, cache, console: Console) -> ModelResult:
         articles = {a.id: a for a in plan.articles}
         qa_rules = plan.config.task(model, "qa").postprocess
         result.items = [score(model.name, g, articles[g.request.article_id], plan.config.scoring, qa_rules) for g in generations]
-        result.metrics = {task: task_metrics(result.items, task) if task in backend.tasks else None for task in TASKS}
+        aggregate(result, backend.tasks, plan.config.scoring, plan.config.seed)
     except Exception as exc:
         # the model loads lazily, on the first request that is not cached
         return _failed(result, "load" if backend.load_seconds is None else "generation", exc, console)

@@ -11,7 +11,8 @@ from harness.metrics.qa import qa_scores
 from harness.metrics.rouge import rouge
 from harness.metrics.sentences import SPLITTER_NAME
 from harness.postprocess import clean_answer, clean_summary
-from harness.records import Article, Generation, ScoredItem
+from harness.metrics.summary_stats import summary_statistics
+from harness.records import TASKS, Article, Generation, ScoredItem
 
 
 def describe(scoring: Scoring) -> dict:
@@ -33,8 +34,22 @@ def score(model: str, generation: Generation, article: Article, scoring: Scoring
         output = clean_summary(generation.raw_output)
         scores, trace = rouge(output, [r.text for r in article.references], scoring.rouge_types, scoring.use_stemmer)
         trace = {"best_reference": {k: article.references[i].id for k, i in trace["best_reference"].items()}}
+        stats = summary_statistics(output, article.text)
     else:
         question = next(q for q in article.questions if q.id == request.item_id)
         output = clean_answer(generation.raw_output, qa_rules)
         scores, trace = qa_scores(output, question.answers)
-    return ScoredItem(model=model, generation=generation, output=output, scores=scores, trace=trace)
+        stats = {}
+    return ScoredItem(model=model, generation=generation, output=output, scores=scores, trace=trace, stats=stats)
+
+
+def aggregate(result, tasks, scoring: Scoring, seed: int) -> None:
+    """Fill a ModelResult's means, intervals, per-article breakdown, verdicts and statistics."""
+    from harness.metrics import aggregate as agg
+
+    resamples = scoring.bootstrap_resamples
+    items = result.items
+    result.metrics = {task: agg.task_metrics(items, task, resamples, seed) if task in tasks else None for task in TASKS}
+    result.per_article = {task: agg.per_article(items, task, resamples, seed) for task in TASKS if task in tasks}
+    result.qa_verdicts = agg.qa_verdicts(items) if "qa" in tasks else None
+    result.summary_statistics = agg.summary_statistics(items) if "summary" in tasks else None

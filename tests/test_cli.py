@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from harness.cli import build_parser, build_rescore_parser
+from harness.cli import build_compare_parser, build_parser, build_rescore_parser
 from helpers import EVAL_SET, hf, only_run_dir, read_report, run_cli, write_run
 
 
@@ -44,8 +44,16 @@ def test_run_writes_the_three_reports(finished_run):
         assert set(m["metrics"]["qa"]) == {"exact_match", "f1", "contains"}
         assert m["timing"]["load_seconds"] >= 0 and m["timing"]["new_tokens"] > 0
         assert len(m["source"]["sha256"]) == 64
+        ci = m["metrics"]["qa"]["f1"]["ci95"]
+        assert ci[0] <= m["metrics"]["qa"]["f1"]["mean"] <= ci[1]
+        assert sum(m["qa_verdicts"].values()) == pytest.approx(1.0)
+        assert set(m["per_article"]["qa"]) == {"a1", "a2"} and m["per_article"]["qa"]["a1"]["f1"]["n"] == 2
+        assert m["summary_statistics"]["words"]["n"] == 2
     lead = models["lead-2"]
     assert lead["metrics"]["qa"] is None  # not applicable, never zero
+    assert lead["qa_verdicts"] is None
+    # lead copies the article: nothing novel, full coverage
+    assert lead["summary_statistics"]["novel_1gram"]["mean"] == 0 and lead["summary_statistics"]["coverage"]["mean"] == 1
     assert lead["metrics"]["summary"]["rouge1"]["mean"] > 0.3
     # one line per (model, article, task item): 2 summaries + 3 questions per HF model, 2 for lead
     assert len(predictions) == 12
@@ -53,6 +61,10 @@ def test_run_writes_the_three_reports(finished_run):
     for key in ("article_id", "item_id", "prompt", "raw_output", "output", "scores", "new_tokens", "seconds", "answers"):
         assert key in line, key
     assert line["rendered_prompt"].startswith("<|user|>")
+    assert line["trace"]["verdict"] in ("exact", "verbose", "partial", "wrong", "empty")
+    assert line["trace"]["normalized_answers"]
+    summary = next(p for p in predictions if p["model"] == "lead-2")
+    assert summary["stats"]["words"] > 0
 
 
 def test_lead_summary_is_scored_against_the_references(finished_run):
@@ -69,6 +81,8 @@ def test_markdown_report_and_terminal_table(finished_run):
     result, run_dir = finished_run
     md = (run_dir / "report.md").read_text()
     assert "## Leaderboard" in md and "| tiny-llama | ok |" in md
+    assert "## Answer verdicts" in md and "## Summary statistics" in md and "## Per article" in md
+    assert re.search(r"\| lead-2 \| ok \| 0\.\d{4} \[0\.\d{3}, 0\.\d{3}\]", md)  # mean [95% interval]
     assert "| lead-2 | ok |" in md and "n/a" in md
     assert "Seoul and Tokyo meet in Singapore in June." in md  # the reference beside the summaries
     assert "| Where will they meet? | Singapore |" in md
@@ -169,7 +183,7 @@ def test_bad_usage_exits_2():
     assert run_cli("--config", "x", "--bogus").returncode == 2
 
 
-@pytest.mark.parametrize("command, parser", [(None, build_parser), ("rescore", build_rescore_parser)])
+@pytest.mark.parametrize("command, parser", [(None, build_parser), ("rescore", build_rescore_parser), ("compare", build_compare_parser)])
 def test_help_and_readme_document_every_option(command, parser):
     help_text = run_cli(*([command] if command else []), "--help").stdout
     readme = (ROOT / "README.md").read_text()

@@ -27,6 +27,9 @@ def _model_entry(model: ModelResult) -> dict:
         },
         "efficiency": model.efficiency,
         "metrics": model.metrics,
+        "per_article": model.per_article,
+        "qa_verdicts": model.qa_verdicts,
+        "summary_statistics": model.summary_statistics,
     }
 
 
@@ -63,6 +66,7 @@ def predictions_jsonl(run: RunResult) -> str:
                 "output": item.output,
                 "scores": item.scores,
                 "trace": item.trace,
+                "stats": item.stats,
                 "new_tokens": item.generation.new_tokens,
                 "seconds": round(item.generation.seconds, 4),
                 "cached": item.generation.cached,

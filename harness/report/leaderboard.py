@@ -21,7 +21,8 @@ def header(run: RunResult, joiner: str = ".") -> list[str]:
     return ["model", "status", *names]
 
 
-def rows(run: RunResult) -> list[list[str]]:
+def rows(run: RunResult, with_ci: bool = False) -> list[list[str]]:
+    """One row per model; `with_ci` adds each mean's 95% interval (report.md)."""
     out = []
     for model in run.models:
         cells = [model.name, model.status]
@@ -31,9 +32,16 @@ def rows(run: RunResult) -> list[list[str]]:
             elif model.metrics.get(task) is None:
                 cells.append(NOT_APPLICABLE)
             else:
-                cells.append(format_score(model.metrics[task].get(metric, {}).get("mean")))
+                summary = model.metrics[task].get(metric, {})
+                cells.append(format_score(summary.get("mean")) + (format_ci(summary.get("ci95")) if with_ci else ""))
         out.append(cells)
     return out
+
+
+def format_ci(ci) -> str:
+    if not ci or ci[0] is None:
+        return ""
+    return f" [{ci[0]:.3f}, {ci[1]:.3f}]"
 
 
 def format_score(value: float | None) -> str:

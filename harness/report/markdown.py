@@ -28,12 +28,14 @@ def report_markdown(run: RunResult) -> str:
         "",
         "## Leaderboard",
         "",
-        *_table(leaderboard.header(run), leaderboard.rows(run)),
+        *_table(leaderboard.header(run), leaderboard.rows(run, with_ci=True)),
         "",
-        f"Summary scores are ROUGE F-measures ({run.scoring['rouge']}); QA scores follow "
-        f"{run.scoring['qa']}. `{leaderboard.NOT_APPLICABLE}`: the model does not do the task.",
+        f"Means over items with a 95% interval (seeded percentile bootstrap over items). Summary "
+        f"scores are ROUGE F-measures ({run.scoring['rouge']}); QA scores follow {run.scoring['qa']}. "
+        f"`{leaderboard.NOT_APPLICABLE}`: the model does not do the task.",
         "",
     ]
+    out += _verdicts(run) + _summary_statistics(run) + _per_article(run)
     failed = [m for m in run.models if m.status != "ok"]
     if failed:
         out += ["## Failed models", ""] + [f"- **{m.name}**: {_cell(m.error)}" for m in failed] + [""]
@@ -41,6 +43,49 @@ def report_markdown(run: RunResult) -> str:
     for article in run.articles:
         out += _article_section(run, article)
     return "\n".join(out) + "\n"
+
+
+def _verdicts(run: RunResult) -> list[str]:
+    models = [m for m in run.models if m.qa_verdicts]
+    if not models:
+        return []
+    names = list(models[0].qa_verdicts)
+    rows = [[m.name, *(f"{m.qa_verdicts[v]:.0%}" for v in names)] for m in models]
+    note = ("exact: the answer is a gold answer; verbose: it contains one but says more; partial: some "
+            "words right (F1 > 0); wrong: none; empty: no answer.")
+    return ["## Answer verdicts", "", *_table(["model", *names], rows), "", note, ""]
+
+
+STAT_LABELS = {"words": "words", "compression": "compression", "novel_1gram": "novel 1-gram", "novel_2gram": "novel 2-gram",
+               "novel_3gram": "novel 3-gram", "repeated_1gram": "repeated 1-gram", "repeated_2gram": "repeated 2-gram",
+               "repeated_3gram": "repeated 3-gram", "coverage": "coverage", "density": "density"}
+
+
+def _summary_statistics(run: RunResult) -> list[str]:
+    models = [m for m in run.models if m.summary_statistics]
+    if not models:
+        return []
+    keys = [k for k in STAT_LABELS if any(k in m.summary_statistics for m in models)]
+    rows = [[m.name, *(leaderboard.format_score(m.summary_statistics.get(k, {}).get("mean"))[:6] for k in keys)] for m in models]
+    note = ("Means over summaries. compression: article words per summary word; novel n-grams: share not in the article "
+            "(how abstractive); repeated: share repeating an earlier n-gram (loops); coverage and density: extractive "
+            "fragments of Grusky et al. (2018), as HELM reports them.")
+    return ["## Summary statistics", "", *_table(["model", *(STAT_LABELS[k] for k in keys)], rows), "", note, ""]
+
+
+def _per_article(run: RunResult) -> list[str]:
+    if len(run.articles) < 2:
+        return []
+    out = ["## Per article", ""]
+    for task, metric in leaderboard.columns(run):
+        rows = []
+        for m in run.models:
+            by_article = (m.per_article or {}).get(task)
+            if by_article:
+                rows.append([m.name, *(leaderboard.format_score(by_article.get(a.id, {}).get(metric, {}).get("mean")) for a in run.articles)])
+        if rows:
+            out += [f"**{task}.{metric}**", "", *_table(["model", *(a.id for a in run.articles)], rows), ""]
+    return out
 
 
 def _timing(run: RunResult) -> list[str]:
