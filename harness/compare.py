@@ -203,3 +203,24 @@ def _changed(baseline: Side, candidate: Side, base_model: str, cand_model: str, 
             out.append({"kind": "qa", "model": cand_model, "article_id": k[0], "item_id": k[2], "flip": "right->wrong" if before > after else "wrong->right",
                         "baseline": baseline.outputs[base_model][k], "candidate": candidate.outputs[cand_model][k]})
     return out
+
+
+def pairwise_within_run(models, resamples: int = 1000, seed: int = 0) -> list[dict]:
+    """Every pair of a run's models on every shared metric: delta, paired 95% CI, p-value, and
+    whether the interval excludes 0. `models` are ModelResults with scored items."""
+    scored = {m.name: {(i.generation.request.article_id, i.generation.request.task, i.generation.request.item_id): i.scores for i in m.items}
+              for m in models if m.status == "ok" and m.items}
+    names = list(scored)
+    out = []
+    for index, first in enumerate(names):
+        for second in names[index + 1:]:
+            shared = [k for k in scored[first] if k in scored[second]]
+            for task, metric in _metrics(scored[first], scored[second], shared):
+                keys = [k for k in shared if k[1] == task]
+                delta = _delta(first, second, task, metric, [scored[first][k][metric] for k in keys],
+                               [scored[second][k][metric] for k in keys], resamples, seed)
+                low, high = delta.ci
+                significant = low is not None and (low > 0 or high < 0)
+                out.append({"a": first, "b": second, "task": task, "metric": metric, "n": delta.n, "delta_b_minus_a": delta.delta,
+                            "ci95": delta.ci, "p_value": delta.p_value, "significant": significant})
+    return out

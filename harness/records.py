@@ -141,3 +141,5 @@ class RunResult:
     """Path, sha256 and counts of the eval set."""
     articles: list[Article]
     models: list[ModelResult]
+    pairwise: list[dict] = field(default_factory=list)
+    """Paired differences between the run's models (compare.pairwise_within_run)."""

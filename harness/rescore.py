@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.compare import pairwise_within_run
 from harness.config import load_config
 from harness.errors import HarnessError
 from harness.evalset import describe_eval_set, load_eval_set
@@ -48,6 +49,7 @@ def rescore(run_dir: str | Path, config_path: str | Path | None = None, output_d
     if eval_set["sha256"] != report["eval_set"]["sha256"]:
         provenance["eval_set_changed_since_generation"] = True
     run = RunResult(provenance, config.model_dump(mode="json"), describe(config.scoring), eval_set, articles, models)
+    run.pairwise = pairwise_within_run(models, config.scoring.bootstrap_resamples, config.seed)
     out = new_run_dir(Path(output_dir) if output_dir else run_dir.parent, f"{run_dir.name}-rescored")
     write_reports(run, out, stamp_finish=False)
     return run, out

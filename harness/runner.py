@@ -15,6 +15,7 @@ from rich.console import Console
 from harness.backends import load_backend
 from harness.backends.sources import cache_dir, check_source
 from harness.cache import GenerationCache, NoCache
+from harness.compare import pairwise_within_run
 from harness.config import HFModel, RunConfig, load_config
 from harness.errors import HarnessError
 from harness.evalset import describe_eval_set, load_eval_set
@@ -84,6 +85,7 @@ def execute(plan: Plan, console: Console) -> tuple[RunResult, Path]:
         for model in plan.models:
             run.models.append(_run_model(model, plan, cache, console))
         provenance["complete"] = True
+        run.pairwise = pairwise_within_run(run.models, config.scoring.bootstrap_resamples, config.seed)
     except KeyboardInterrupt:
         # keep what finished: the reports say the run is incomplete, then the interrupt goes on
         provenance["complete"] = False

@@ -52,6 +52,9 @@ def test_run_writes_the_three_reports(finished_run):
     lead = models["lead-2"]
     assert lead["metrics"]["qa"] is None  # not applicable, never zero
     assert lead["qa_verdicts"] is None
+    pairs = {(p["a"], p["b"], p["task"], p["metric"]) for p in report["pairwise"]}
+    assert ("tiny-llama", "tiny-t5", "qa", "f1") in pairs and ("tiny-llama", "lead-2", "summary", "rouge1") in pairs
+    assert ("tiny-llama", "lead-2", "qa", "f1") not in pairs  # lead answers nothing: no shared qa items
     # lead copies the article: nothing novel, full coverage
     assert lead["summary_statistics"]["novel_1gram"]["mean"] == 0 and lead["summary_statistics"]["coverage"]["mean"] == 1
     assert lead["metrics"]["summary"]["rouge1"]["mean"] > 0.3
@@ -81,6 +84,7 @@ def test_markdown_report_and_terminal_table(finished_run):
     result, run_dir = finished_run
     md = (run_dir / "report.md").read_text()
     assert "## Leaderboard" in md and "| tiny-llama | ok |" in md
+    assert "## Significant differences between models" in md
     assert "## Answer verdicts" in md and "## Summary statistics" in md and "## Per article" in md
     assert re.search(r"\| lead-2 \| ok \| 0\.\d{4} \[0\.\d{3}, 0\.\d{3}\]", md)  # mean [95% interval]
     assert "| lead-2 | ok |" in md and "n/a" in md

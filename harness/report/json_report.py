@@ -45,6 +45,7 @@ def report_json(run: RunResult) -> str:
         "scoring": run.scoring,
         "config": run.config,
         "models": [_model_entry(m) for m in run.models],
+        "pairwise": run.pairwise,
     }
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 

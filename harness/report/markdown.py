@@ -35,7 +35,7 @@ def report_markdown(run: RunResult) -> str:
         f"`{leaderboard.NOT_APPLICABLE}`: the model does not do the task.",
         "",
     ]
-    out += _verdicts(run) + _summary_statistics(run) + _per_article(run)
+    out += _pairwise(run) + _verdicts(run) + _summary_statistics(run) + _per_article(run)
     failed = [m for m in run.models if m.status != "ok"]
     if failed:
         out += ["## Failed models", ""] + [f"- **{m.name}**: {_cell(m.error)}" for m in failed] + [""]
@@ -43,6 +43,18 @@ def report_markdown(run: RunResult) -> str:
     for article in run.articles:
         out += _article_section(run, article)
     return "\n".join(out) + "\n"
+
+
+def _pairwise(run: RunResult) -> list[str]:
+    if not run.pairwise:
+        return []
+    significant = [p for p in run.pairwise if p["significant"]]
+    rows = [[f"{p['b']} − {p['a']}", f"{p['task']}.{p['metric']}", str(p["n"]), f"{p['delta_b_minus_a']:+.4f}",
+             f"[{p['ci95'][0]:.4f}, {p['ci95'][1]:.4f}]", f"{p['p_value']:.3f}"] for p in significant]
+    text = (f"{len(significant)} of {len(run.pairwise)} pairwise differences have a paired 95% interval that excludes 0 "
+            "(paired bootstrap over shared items; p from a paired sign-flip permutation test). With few items, "
+            "most differences are not significant: read the leaderboard with that in mind.")
+    return ["## Significant differences between models", "", text, ""] + (_table(["difference", "metric", "n", "delta", "95% CI", "p"], rows) + [""] if rows else [])
 
 
 def _verdicts(run: RunResult) -> list[str]:
