@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from harness import __version__
 from harness.errors import HarnessError
@@ -19,6 +20,7 @@ EXIT_OK, EXIT_MODEL_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 SUBCOMMANDS = {
     "rescore": "score a finished run's stored outputs again, without any model",
     "compare": "compare two runs: paired deltas with intervals and p-values, regression gates",
+    "report": "rebuild a run folder's report.md (and report.html) from report.json and predictions.jsonl",
 }
 
 
@@ -41,6 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--baseline", metavar="REPORT", help="after the run, compare it with this report.json or run folder using the config's gates (exit 1 when a gate fails)"
     )
     parser.add_argument("--version", action="version", version=f"harness {__version__}")
+    return parser
+
+
+def build_report_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m harness report",
+        description="Rebuild the human-readable reports of a run folder from its report.json and predictions.jsonl, "
+        "without loading any model (so a template change never needs a re-run).",
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
     return parser
 
 
@@ -129,7 +141,18 @@ def rescore_command(argv: list[str]) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"rescore": rescore_command, "compare": compare_command}
+def report_command(argv: list[str]) -> int:
+    args = build_report_parser().parse_args(argv)
+    from harness.report.write import write_readable_reports
+    from harness.run_files import run_result_of
+
+    run_dir = Path(args.run_dir)
+    written = write_readable_reports(run_result_of(run_dir), run_dir)
+    print("Rebuilt: " + ", ".join(str(p) for p in written))
+    return EXIT_OK
+
+
+COMMANDS = {"rescore": rescore_command, "compare": compare_command, "report": report_command}
 
 
 def main(argv: list[str] | None = None) -> int:

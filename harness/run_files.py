@@ -40,15 +40,17 @@ def config_of(report: dict, report_path: Path) -> RunConfig:
         raise HarnessError(f"{report_path}: its config no longer validates ({str(exc).splitlines()[0]})") from None
 
 
+def generation_of(line: dict) -> Generation:
+    """One stored output as the Generation record scoring takes."""
+    request = Request(line["article_id"], line["task"], line["item_id"], line["prompt"], 0)
+    return Generation(request, line["raw_output"], line["new_tokens"], line["seconds"], line.get("rendered_prompt"), line.get("cached", False))
+
+
 def generations_of(predictions: list[dict]) -> dict[str, list[Generation]]:
-    """The stored outputs per model, as the Generation records scoring takes."""
+    """The stored outputs per model."""
     out: dict[str, list[Generation]] = {}
     for line in predictions:
-        request = Request(line["article_id"], line["task"], line["item_id"], line["prompt"], 0)
-        generation = Generation(
-            request, line["raw_output"], line["new_tokens"], line["seconds"], line.get("rendered_prompt"), line.get("cached", False)
-        )
-        out.setdefault(line["model"], []).append(generation)
+        out.setdefault(line["model"], []).append(generation_of(line))
     return out
 
 
@@ -67,3 +69,29 @@ def model_result_of(entry: dict) -> ModelResult:
         cached_items=timing.get("cached_items") or 0,
         efficiency=entry.get("efficiency", {}),
     )
+
+
+def run_result_of(run_dir: str | Path):
+    """The whole RunResult of a finished run, as stored: for re-rendering its reports."""
+    from harness.evalset import load_eval_set
+    from harness.records import RunResult, ScoredItem
+
+    run_dir = Path(run_dir)
+    report, predictions = read_run(run_dir)
+    articles = load_eval_set(report["eval_set"]["path"])
+    lines = {}
+    for line in predictions:
+        item = ScoredItem(line["model"], generation_of(line), line["output"], line["scores"], line.get("trace", {}), line.get("stats", {}))
+        lines.setdefault(line["model"], []).append(item)
+    models = []
+    for entry in report["models"]:
+        result = model_result_of(entry)
+        result.items = lines.get(result.name, [])
+        result.metrics = entry.get("metrics", {})
+        result.per_article = entry.get("per_article", {})
+        result.qa_verdicts = entry.get("qa_verdicts")
+        result.summary_statistics = entry.get("summary_statistics")
+        models.append(result)
+    run = RunResult(report["provenance"], report["config"], report["scoring"], report["eval_set"], articles, models)
+    run.pairwise = report.get("pairwise", [])
+    return run

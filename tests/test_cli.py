@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from harness.cli import build_compare_parser, build_parser, build_rescore_parser
+from harness.cli import build_compare_parser, build_parser, build_report_parser, build_rescore_parser
 from helpers import EVAL_SET, hf, only_run_dir, read_report, run_cli, write_run
 
 
@@ -187,7 +187,7 @@ def test_bad_usage_exits_2():
     assert run_cli("--config", "x", "--bogus").returncode == 2
 
 
-@pytest.mark.parametrize("command, parser", [(None, build_parser), ("rescore", build_rescore_parser), ("compare", build_compare_parser)])
+@pytest.mark.parametrize("command, parser", [(None, build_parser), ("rescore", build_rescore_parser), ("compare", build_compare_parser), ("report", build_report_parser)])
 def test_help_and_readme_document_every_option(command, parser):
     help_text = run_cli(*([command] if command else []), "--help").stdout
     readme = (ROOT / "README.md").read_text()
@@ -227,3 +227,17 @@ def test_rescore_scores_stored_outputs_into_a_new_folder(finished_run, tmp_path)
 def test_rescore_of_a_folder_without_a_run(tmp_path):
     result = run_cli("rescore", str(tmp_path))
     assert result.returncode == 2 and result.stderr.startswith(f"Error: {tmp_path}: no report.json here")
+
+
+def test_report_rebuilds_the_readable_reports_without_a_model(finished_run, tmp_path):
+    import shutil
+
+    _, run_dir = finished_run
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    original = (copy / "report.md").read_text()
+    (copy / "report.md").write_text("stale")
+    result = run_cli("report", str(copy))
+    assert result.returncode == 0, result.stderr
+    assert (copy / "report.md").read_text() == original
+    assert "Rebuilt:" in result.stdout

@@ -19,5 +19,12 @@ def write_reports(run: RunResult, run_dir: Path, stamp_finish: bool = True) -> N
     if stamp_finish:
         run.provenance["finished_at"] = now()
     write_atomic(run_dir / "predictions.jsonl", predictions_jsonl(run))
-    write_atomic(run_dir / "report.md", report_markdown(run))
+    write_readable_reports(run, run_dir)
     write_atomic(run_dir / "report.json", report_json(run))
+
+
+def write_readable_reports(run: RunResult, run_dir: Path) -> list[Path]:
+    """The files a person reads; `python -m harness report` rebuilds just these."""
+    written = [run_dir / "report.md"]
+    write_atomic(written[0], report_markdown(run))
+    return written
