@@ -21,12 +21,21 @@ SUBCOMMANDS = {
     "rescore": "score a finished run's stored outputs again, without any model",
     "compare": "compare two runs: paired deltas with intervals and p-values, regression gates",
     "report": "rebuild a run folder's report.md (and report.html) from report.json and predictions.jsonl",
+    "score": "score outputs made elsewhere: SQuAD-format QA, or summaries against reference files",
 }
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one `Error:` line (exit 2) like every other bad input."""
+
+    def error(self, message):
+        print(f"Error: {self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
 
 
 def build_parser() -> argparse.ArgumentParser:
     commands = "\n".join(f"  {name:<10} {text}" for name, text in SUBCOMMANDS.items())
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m harness",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run a config: every model summarizes every article and answers its questions; "
@@ -46,8 +55,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_score_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="python -m harness score",
+        description="Score outputs made elsewhere, without generating anything; prints JSON with the scorer signature.",
+        epilog="qa: --gold DATASET.json (SQuAD v1.1 or v2.0) --predictions PRED.json ({question_id: answer}). "
+        "summary: --predictions PRED.txt --references REF.txt [REF2.txt ...], one summary per line.",
+    )
+    parser.add_argument("--task", required=True, choices=["qa", "summary"])
+    parser.add_argument("--predictions", required=True, metavar="FILE")
+    parser.add_argument("--gold", metavar="DATASET.json", help="qa: the SQuAD-format gold file")
+    parser.add_argument("--references", nargs="+", metavar="REF.txt", help="summary: reference files, one reference per line each")
+    parser.add_argument("--output", metavar="FILE", help="also write the JSON here")
+    rouge = parser.add_argument_group("ROUGE options (summary), as in a config's scoring: section")
+    rouge.add_argument("--rouge-types", default="rouge1,rouge2,rougeL,rougeLsum", metavar="A,B", help="default: rouge1,rouge2,rougeL,rougeLsum")
+    rouge.add_argument("--no-stemmer", action="store_true", help="no Porter stemming (stemming is on by default)")
+    rouge.add_argument("--multi-reference", choices=["max", "model_average"], default="max", help="how several references combine (default max)")
+    rouge.add_argument("--tokenizer", choices=["default", "unicode"], default="default", help="unicode keeps every script (default: rouge-score's)")
+    rouge.add_argument("--sentence-split", choices=["pysbd", "newline"], default="pysbd", help="rougeLsum's sentences (default pysbd)")
+    rouge.add_argument("--rouge155-average", action="store_true", help="also ROUGE-1.5.5's bootstrap Average R/P/F with 95%% intervals")
+    rouge.add_argument("--processes", type=int, default=1, metavar="N", help="score on N processes (default 1)")
+    parser.add_argument("--resamples", type=int, default=1000, metavar="N", help="bootstrap resamples for the intervals (default 1000)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="bootstrap seed (default 0)")
+    return parser
+
+
 def build_report_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m harness report",
         description="Rebuild the human-readable reports of a run folder from its report.json and predictions.jsonl, "
         "without loading any model (so a template change never needs a re-run).",
@@ -57,7 +91,7 @@ def build_report_parser() -> argparse.ArgumentParser:
 
 
 def build_compare_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m harness compare",
         description="Compare two runs item by item: per model and metric the baseline and candidate means, the delta with "
         "a paired-bootstrap 95%% interval, a paired permutation p-value, n and the minimum detectable effect; then the gates.",
@@ -77,7 +111,7 @@ def build_compare_parser() -> argparse.ArgumentParser:
 
 
 def build_rescore_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m harness rescore",
         description="Score a finished run's stored outputs again (no model is loaded) and write the "
         "reports into a new run folder; the original run is never changed.",
@@ -152,7 +186,31 @@ def report_command(argv: list[str]) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"rescore": rescore_command, "compare": compare_command, "report": report_command}
+def score_command(argv: list[str]) -> int:
+    parser = build_score_parser()
+    args = parser.parse_args(argv)
+    from harness import score_command as scoring
+
+    if args.task == "qa":
+        if not args.gold or args.references:
+            parser.error("--task qa takes --gold DATASET.json and --predictions PRED.json")
+        result = scoring.score_qa(args.gold, args.predictions)
+    else:
+        if not args.references or args.gold:
+            parser.error("--task summary takes --predictions PRED.txt and --references REF.txt [REF2.txt ...]")
+        from harness.metrics.rouge import RougeOptions
+
+        try:
+            options = RougeOptions(tuple(t.strip() for t in args.rouge_types.split(",") if t.strip()), not args.no_stemmer,
+                                   args.multi_reference, args.tokenizer, args.sentence_split)
+        except (ValueError, TypeError) as exc:
+            parser.error(f"--rouge-types: {exc}")
+        result = scoring.score_summaries(args.predictions, args.references, options, args.resamples, args.seed, args.rouge155_average, args.processes)
+    sys.stdout.write(scoring.write_result(result, args.output))
+    return EXIT_OK
+
+
+COMMANDS = {"rescore": rescore_command, "compare": compare_command, "report": report_command, "score": score_command}
 
 
 def main(argv: list[str] | None = None) -> int:

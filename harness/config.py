@@ -176,8 +176,21 @@ class Scoring(Strict):
     )
     use_stemmer: bool = True
     """Porter stemming, as in most published ROUGE numbers (ROUGE-1.5.5 -m)."""
+    multi_reference: Literal["max", "model_average"] = "max"
+    """max: best F over the references (rouge-score's score_multi); model_average: ROUGE-1.5.5's
+    default -f A (hits and counts summed over all references)."""
+    tokenizer: Literal["default", "unicode"] = "default"
+    """default: rouge-score's (ASCII letters and digits only); unicode: every script (Korean, Chinese, ...)."""
+    sentence_split: Literal["pysbd", "newline"] = "pysbd"
+    """How rougeLsum finds sentences: pysbd rules, or the text's own lines."""
     bootstrap_resamples: int = Field(default=1000, ge=1)
     """Resamples of the seeded percentile bootstrap behind every 95% interval (seed: the run's)."""
+
+
+    def rouge_options(self):
+        from harness.metrics.rouge import RougeOptions
+
+        return RougeOptions(tuple(self.rouge_types), self.use_stemmer, self.multi_reference, self.tokenizer, self.sentence_split)
 
 
 class RunConfig(Strict):

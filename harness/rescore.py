@@ -48,7 +48,7 @@ def rescore(run_dir: str | Path, config_path: str | Path | None = None, output_d
     eval_set = describe_eval_set(config.eval_set, articles)
     if eval_set["sha256"] != report["eval_set"]["sha256"]:
         provenance["eval_set_changed_since_generation"] = True
-    run = RunResult(provenance, config.model_dump(mode="json"), describe(config.scoring), eval_set, articles, models)
+    run = RunResult(provenance, config.model_dump(mode="json"), describe(config.scoring, config.seed), eval_set, articles, models)
     run.pairwise = pairwise_within_run(models, config.scoring.bootstrap_resamples, config.seed)
     out = new_run_dir(Path(output_dir) if output_dir else run_dir.parent, f"{run_dir.name}-rescored")
     write_reports(run, out, stamp_finish=False)

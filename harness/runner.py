@@ -72,7 +72,7 @@ def execute(plan: Plan, console: Console) -> tuple[RunResult, Path]:
     run = RunResult(
         provenance=provenance,
         config=config.model_dump(mode="json"),
-        scoring=describe(config.scoring),
+        scoring=describe(config.scoring, config.seed),
         eval_set=describe_eval_set(config.eval_set, plan.articles),
         articles=plan.articles,
         models=[],

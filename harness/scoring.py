@@ -9,21 +9,29 @@ from __future__ import annotations
 from harness.config import QAPostprocess, Scoring
 from harness.metrics.qa import qa_scores
 from harness.metrics.rouge import rouge
-from harness.metrics.sentences import SPLITTER_NAME
+from harness.metrics.rouge import signature as rouge_signature
 from harness.postprocess import clean_answer, clean_summary
 from harness.metrics.summary_stats import summary_statistics
 from harness.records import TASKS, Article, Generation, ScoredItem
 
 
-def describe(scoring: Scoring) -> dict:
-    """How the numbers are computed, recorded in every report."""
-    stem = "porter" if scoring.use_stemmer else "none"
+QA_SIGNATURE = "qa:norm=squad-v1.1|multi=max"
+
+
+def ci_signature(resamples: int, seed: int) -> str:
+    return f"ci=bootstrap-{resamples}-seed{seed}"
+
+
+def describe(scoring: Scoring, seed: int = 0) -> dict:
+    """How the numbers are computed, recorded in every report; `signature` is compared by
+    `compare`, so two reports scored differently are never silently compared."""
+    options = scoring.rouge_options()
+    ci = ci_signature(scoring.bootstrap_resamples, seed)
     return {
-        "rouge_types": list(scoring.rouge_types),
-        "use_stemmer": scoring.use_stemmer,
-        "sentence_splitter": SPLITTER_NAME,
-        "multi_reference": "max",
-        "rouge": f"rouge-score, stem={stem}, rougeLsum sentences split by {SPLITTER_NAME}, best F over references",
+        **options.__dict__,
+        "rouge_types": list(options.rouge_types),
+        "signature": {"rouge": f"{rouge_signature(options)}|{ci}", "qa": f"{QA_SIGNATURE}|{ci}"},
+        "rouge": f"{rouge_signature(options)}: F-measures",
         "qa": "SQuAD v1.1 normalisation (lower-case, no punctuation, no a/an/the), max over accepted answers",
     }
 
@@ -32,8 +40,9 @@ def score(model: str, generation: Generation, article: Article, scoring: Scoring
     request = generation.request
     if request.task == "summary":
         output = clean_summary(generation.raw_output)
-        scores, trace = rouge(output, [r.text for r in article.references], scoring.rouge_types, scoring.use_stemmer)
-        trace = {"best_reference": {k: article.references[i].id for k, i in trace["best_reference"].items()}}
+        scores, trace = rouge(output, [r.text for r in article.references], scoring.rouge_options())
+        if "best_reference" in trace:  # the max rule names the reference behind each type
+            trace = {"best_reference": {k: article.references[i].id for k, i in trace["best_reference"].items()}}
         stats = summary_statistics(output, article.text)
     else:
         question = next(q for q in article.questions if q.id == request.item_id)

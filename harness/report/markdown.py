@@ -26,6 +26,8 @@ def report_markdown(run: RunResult) -> str:
         f"`{run.eval_set['path']}`: {run.eval_set['articles']} article(s), "
         f"{run.eval_set['questions']} question(s). Started {prov['started_at']}, finished {prov['finished_at']}.",
         "",
+        "Scorer signatures: " + " · ".join(f"`{sig}`" for sig in run.scoring.get("signature", {}).values()),
+        "",
         "## Leaderboard",
         "",
         *_table(leaderboard.header(run), leaderboard.rows(run, with_ci=True)),

@@ -1,0 +1,130 @@
+"""Tokenizers for ROUGE: rouge-score's own rule made fast, and a Unicode-aware one.
+
+Both have the `tokenize(text) -> list[str]` method that rouge-score's `RougeScorer(tokenizer=...)`
+accepts, so either can be handed to the real package as well as to our scorer.
+
+- `DefaultTokenizer` gives exactly the tokens of rouge-score's `tokenizers.DefaultTokenizer`
+  (lower-case, every character outside [a-z0-9] is a separator, Porter stemming of words longer
+  than 3 characters, then drop anything that is not [a-z0-9]+). It differs only in speed: the
+  Porter stemmer (nltk's, the one rouge-score uses) is a pure function of the word and dominates
+  rouge-score's run time, so each distinct word is stemmed once and remembered.
+- `UnicodeTokenizer` is for text that is not English. rouge-score's rule keeps only [a-z0-9],
+  so Korean, Chinese, Russian... all tokenize to nothing and score 0. Here (after NFKC
+  normalisation and lower-casing) a token is a run of letters, combining marks and digits of any
+  script (Unicode categories L*, M*, N*); everything else separates. Chinese and Japanese are
+  written without spaces, so every Han ideograph and every Hiragana/Katakana character is its
+  own token (character-level ROUGE, the usual choice for them). Hangul is written with spaces
+  between words, so a Hangul run stays one token, i.e. a Korean word with its particles attached
+  ("회담을" and "회담이" do not match; there is no Korean morphological analysis). Porter stemming,
+  when asked for, applies only to [a-z0-9] tokens longer than 3 characters, as in the default.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_NON_ALPHANUM = re.compile(r"[^a-z0-9]+")
+_VALID = re.compile(r"^[a-z0-9]+$")
+
+
+class _Stemmer:
+    """nltk's PorterStemmer (rouge-score's choice) behind a per-word memo."""
+
+    def __init__(self):
+        from nltk.stem import porter
+
+        self._porter = porter.PorterStemmer()
+        self._memo: dict[str, str | None] = {}
+
+    def token(self, word: str) -> str | None:
+        """rouge-score's rule for one [a-z0-9]+ word: stem if longer than 3, None if invalid."""
+        try:
+            return self._memo[word]
+        except KeyError:
+            stem = self._porter.stem(word) if len(word) > 3 else word
+            result = stem if _VALID.match(stem) else None
+            self._memo[word] = result
+            return result
+
+
+class DefaultTokenizer:
+    """rouge-score's DefaultTokenizer, token for token, with the stemmer memoised."""
+
+    name = "default"
+
+    def __init__(self, use_stemmer: bool = False):
+        self.use_stemmer = use_stemmer
+        self._stemmer = _Stemmer() if use_stemmer else None
+
+    def tokenize(self, text: str) -> list[str]:
+        words = _NON_ALPHANUM.sub(" ", text.lower()).split()
+        if self._stemmer is None:
+            return words
+        stem = self._stemmer.token
+        return [t for t in map(stem, words) if t is not None]
+
+
+def _is_cjk_char(code: int) -> bool:
+    """Han ideographs, Hiragana and Katakana: scripts written without spaces between words."""
+    return (
+        0x3040 <= code <= 0x30FF  # Hiragana, Katakana
+        or 0x31F0 <= code <= 0x31FF  # Katakana phonetic extensions
+        or 0xFF66 <= code <= 0xFF9F  # half-width Katakana (NFKC maps most of them anyway)
+        or 0x3400 <= code <= 0x4DBF  # CJK extension A
+        or 0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
+        or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
+        or 0x20000 <= code <= 0x3FFFF  # CJK extensions B and later
+    )
+
+
+@lru_cache(maxsize=65536)
+def _kind(char: str) -> str:
+    """'c' for a character that is a token by itself, 'w' for a word character, ' ' otherwise."""
+    if _is_cjk_char(ord(char)):
+        return "c"
+    return "w" if unicodedata.category(char)[0] in "LMN" else " "
+
+
+class UnicodeTokenizer:
+    """Letters, marks and digits of any script; one token per Han/Kana character (see module doc)."""
+
+    name = "unicode"
+
+    def __init__(self, use_stemmer: bool = False):
+        self.use_stemmer = use_stemmer
+        self._stemmer = _Stemmer() if use_stemmer else None
+
+    def tokenize(self, text: str) -> list[str]:
+        text = unicodedata.normalize("NFKC", text).lower()
+        tokens: list[str] = []
+        word: list[str] = []
+        for char in text:
+            kind = _kind(char)
+            if kind == "w":
+                word.append(char)
+                continue
+            if word:
+                tokens.append("".join(word))
+                word = []
+            if kind == "c":
+                tokens.append(char)
+        if word:
+            tokens.append("".join(word))
+        if self._stemmer is not None:
+            stem = self._stemmer.token
+            tokens = [stem(t) or t if _VALID.match(t) else t for t in tokens]
+        return tokens
+
+
+TOKENIZERS = {"default": DefaultTokenizer, "unicode": UnicodeTokenizer}
+
+
+@lru_cache(maxsize=None)
+def get_tokenizer(name: str, use_stemmer: bool):
+    """One shared instance per (name, stemmer), so the stem memo is shared by every call."""
+    try:
+        return TOKENIZERS[name](use_stemmer)
+    except KeyError:
+        raise ValueError(f"unknown tokenizer {name!r}; expected one of {sorted(TOKENIZERS)}") from None
