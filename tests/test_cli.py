@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from harness.cli import build_compare_parser, build_parser, build_report_parser, build_rescore_parser
+from harness.cli import build_compare_parser, build_parser, build_report_parser, build_rescore_parser, build_score_parser
 from helpers import EVAL_SET, hf, only_run_dir, read_report, run_cli, write_run
 
 
@@ -187,7 +187,7 @@ def test_bad_usage_exits_2():
     assert run_cli("--config", "x", "--bogus").returncode == 2
 
 
-@pytest.mark.parametrize("command, parser", [(None, build_parser), ("rescore", build_rescore_parser), ("compare", build_compare_parser), ("report", build_report_parser)])
+@pytest.mark.parametrize("command, parser", [(None, build_parser), ("rescore", build_rescore_parser), ("compare", build_compare_parser), ("report", build_report_parser), ("score", build_score_parser)])
 def test_help_and_readme_document_every_option(command, parser):
     help_text = run_cli(*([command] if command else []), "--help").stdout
     readme = (ROOT / "README.md").read_text()
