@@ -169,7 +169,7 @@ def _apply(key: str, gate: Gate, delta: MetricDelta) -> list[GateResult]:
         drop = -(delta.delta or 0.0)
         significant = delta.ci[1] is not None and delta.ci[1] < 0
         failed = drop > gate.max_drop and (significant or not gate.require_significance)
-        why = f"drop {drop:+.4f} vs max {gate.max_drop:.4f}; 95% CI of delta [{_f(delta.ci[0])}, {_f(delta.ci[1])}]"
+        why = f"delta {delta.delta or 0.0:+.4f} (allowed drop {gate.max_drop:.4f}); 95% CI [{_f(delta.ci[0])}, {_f(delta.ci[1])}]"
         if drop > gate.max_drop and not failed:
             why += " includes 0: not significant"
         out.append(GateResult(rule=f"max_drop={gate.max_drop}", passed=not failed, detail=why, mde=delta.mde, **common))
