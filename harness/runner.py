@@ -108,7 +108,8 @@ def _run_model(model, plan: Plan, cache, console: Console) -> ModelResult:
         tasks = {task: plan.config.task(model, task) for task in TASKS if task in backend.tasks}
         requests = build_requests(plan.articles, tasks)
         generations = _generate(backend, requests, model.name, cache, result, console)
-        result.load_seconds = backend.load_seconds
+        # rounded as report.json stores them, so a report rebuilt from it reads the same
+        result.load_seconds = None if backend.load_seconds is None else round(backend.load_seconds, 3)
         result.efficiency = backend.efficiency.as_dict()
         articles = {a.id: a for a in plan.articles}
         qa_rules = plan.config.task(model, "qa").postprocess
@@ -134,7 +135,7 @@ def _generate(backend, requests, name: str, cache, result: ModelResult, console:
             advance(len(generations), sum(g.new_tokens for g in generations))
 
         fresh = iter(backend.generate(missing, on_batch))
-    result.generation_seconds = time.perf_counter() - started if missing else 0.0
+    result.generation_seconds = round(time.perf_counter() - started, 3) if missing else 0.0
     generations = [cached[i] if i in cached else next(fresh) for i in range(len(requests))]
     result.cached_items = len(cached)
     result.new_tokens = sum(g.new_tokens for g in generations if not g.cached)

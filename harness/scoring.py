@@ -61,4 +61,4 @@ def aggregate(result, tasks, scoring: Scoring, seed: int) -> None:
     result.metrics = {task: agg.task_metrics(items, task, resamples, seed) if task in tasks else None for task in TASKS}
     result.per_article = {task: agg.per_article(items, task, resamples, seed) for task in TASKS if task in tasks}
     result.qa_verdicts = agg.qa_verdicts(items) if "qa" in tasks else None
-    result.summary_statistics = agg.summary_statistics(items) if "summary" in tasks else None
+    result.summary_statistics = agg.summary_statistics(items, resamples, seed) if "summary" in tasks else None

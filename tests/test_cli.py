@@ -14,6 +14,12 @@ from helpers import EVAL_SET, hf, only_run_dir, read_report, run_cli, write_run
 @pytest.fixture(scope="module")
 def finished_run(tiny_models, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("run")
+    with pytest.MonkeyPatch.context() as patch:  # its own generation cache: every model really runs
+        patch.setenv("HARNESS_CACHE_DIR", str(tmp / "cache"))
+        return _finished_run(tiny_models, tmp)
+
+
+def _finished_run(tiny_models, tmp):
     config = write_run(
         tmp,
         [hf("tiny-llama", tiny_models["causal"], batch_size=2), hf("tiny-t5", tiny_models["t5"]), {"name": "lead-2", "backend": "lead", "k": 2}],
@@ -26,7 +32,7 @@ def finished_run(tiny_models, tmp_path_factory):
 def test_run_writes_the_three_reports(finished_run):
     result, run_dir = finished_run
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in run_dir.iterdir()) == ["predictions.jsonl", "report.json", "report.md"]
+    assert sorted(p.name for p in run_dir.iterdir()) == ["predictions.jsonl", "report.html", "report.json", "report.md"]
     report, predictions = read_report(run_dir)
     assert report["schema_version"] == "1.0"
     prov = report["provenance"]
@@ -235,9 +241,11 @@ def test_report_rebuilds_the_readable_reports_without_a_model(finished_run, tmp_
     _, run_dir = finished_run
     copy = tmp_path / "copy"
     shutil.copytree(run_dir, copy)
-    original = (copy / "report.md").read_text()
-    (copy / "report.md").write_text("stale")
+    originals = {name: (copy / name).read_text() for name in ("report.md", "report.html")}
+    for name in originals:
+        (copy / name).write_text("stale")
     result = run_cli("report", str(copy))
     assert result.returncode == 0, result.stderr
-    assert (copy / "report.md").read_text() == original
+    for name, original in originals.items():
+        assert (copy / name).read_text() == original, name
     assert "Rebuilt:" in result.stdout

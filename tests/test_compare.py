@@ -143,5 +143,6 @@ def test_gates_from_a_config_and_run_with_baseline(tiny_models, tmp_path):
     data = json.loads((candidate / "compare.json").read_text())
     assert {g["gate"] for g in data["gates"]} == {"summary.rouge1", "qa.f1"} and data["passed"]
     assert (candidate / "compare.md").read_text().startswith("# Comparison: PASS")
+    assert "<html" in (candidate / "compare.html").read_text()
     via_config = compare(baseline, candidate, "--config", config)
     assert via_config.returncode == 0 and "summary.rouge1" in via_config.stdout

@@ -30,6 +30,9 @@ def test_rerun_takes_everything_from_the_cache(tiny_models, tmp_path, monkeypatc
     assert timing["load_seconds"] is None  # the model was never loaded
     assert all(p["cached"] for p in predictions)
 
+    # same seed, same outputs: the same means and intervals, byte for byte
+    assert read_report(run_a)[0]["models"][0]["metrics"] == report["models"][0]["metrics"]
+
     third = run_cli("--config", str(config), "--output-dir", str(tmp_path / "c"), "--no-cache")
     (run_c,) = list((tmp_path / "c").iterdir())
     report, _ = read_report(run_c)
@@ -67,9 +70,9 @@ def _wait_for_rows(cache_file, process, at_least=2, timeout=120):
 
 
 def test_killed_run_resumes_without_redoing_anything(tiny_models, tmp_path, monkeypatch):
-    n = 60
+    n = 30
     config = write_run(tmp_path, [hf("tiny", tiny_models["causal"], batch_size=1, prefix_reuse=False)], _many_questions(n),
-                       tasks={"qa": {"prompt": "{article} Q: {question} A:", "max_new_tokens": 24}})
+                       tasks={"qa": {"prompt": "{article} Q: {question} A:", "max_new_tokens": 16}})
     cache_file = tmp_path / "cache" / "generations.sqlite"
     process = _start(config, tmp_path, "killed")
     _wait_for_rows(cache_file, process)
@@ -106,3 +109,22 @@ def test_ctrl_c_writes_a_report_marked_incomplete(tiny_models, tmp_path):
     report, _ = read_report(run_dir)
     assert report["provenance"]["complete"] is False
     assert [m["name"] for m in report["models"]] == ["lead-1"]  # the finished model is kept
+
+
+def test_changing_only_scoring_rescores_from_the_cache(tiny_models, tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    config = write_run(tmp_path, [hf("tiny", tiny_models["causal"])])
+    assert run_cli("--config", str(config), "--output-dir", str(tmp_path / "a")).returncode == 0
+    rescored = write_run(tmp_path, [hf("tiny", tiny_models["causal"])], scoring={"rouge_types": ["rouge2"], "use_stemmer": False})
+    result = run_cli("--config", str(rescored), "--output-dir", str(tmp_path / "b"))
+    (run_b,) = list((tmp_path / "b").iterdir())
+    report, _ = read_report(run_b)
+    assert result.returncode == 0 and report["models"][0]["timing"]["cached_items"] == 5
+    assert list(report["models"][0]["metrics"]["summary"]) == ["rouge2"]
+
+
+def test_a_template_that_prevents_prefix_reuse_is_warned_about(tiny_models, tmp_path):
+    config = write_run(tmp_path, [hf("tiny", tiny_models["causal"])], tasks={"qa": {"prompt": "Q: {question}\n{article}\nA:", "max_new_tokens": 4}})
+    result = run_cli("--config", str(config))
+    assert result.returncode == 0
+    assert "the qa prompt puts {question} before {article}" in result.stderr

@@ -45,9 +45,9 @@ def qa_verdicts(items) -> dict[str, float]:
     return verdict_shares([i.trace["verdict"] for i in items if i.generation.request.task == "qa"])
 
 
-def summary_statistics(items) -> dict[str, dict]:
-    """Mean of each summary statistic (length, compression, novel n-grams, ...) and its n."""
-    return {name: mean_and_n(values) for name, values in _columns(items, "summary", "stats").items()}
+def summary_statistics(items, resamples: int = 1000, seed: int = 0) -> dict[str, dict]:
+    """Mean, 95% interval and n of each summary statistic (length, compression, novel n-grams, ...)."""
+    return {name: mean_ci(values, resamples=resamples, seed=seed) for name, values in _columns(items, "summary", "stats").items()}
 
 
 __all__ = ["VERDICTS", "mean_and_n", "task_metrics", "per_article", "qa_verdicts", "summary_statistics"]

@@ -7,6 +7,7 @@ from pathlib import Path
 from harness.provenance import now
 from harness.records import RunResult
 from harness.report.files import write_atomic
+from harness.report.html import report_html
 from harness.report.json_report import predictions_jsonl, report_json
 from harness.report.markdown import report_markdown
 
@@ -25,6 +26,7 @@ def write_reports(run: RunResult, run_dir: Path, stamp_finish: bool = True) -> N
 
 def write_readable_reports(run: RunResult, run_dir: Path) -> list[Path]:
     """The files a person reads; `python -m harness report` rebuilds just these."""
-    written = [run_dir / "report.md"]
+    written = [run_dir / "report.md", run_dir / "report.html"]
     write_atomic(written[0], report_markdown(run))
+    write_atomic(written[1], report_html(run))
     return written
