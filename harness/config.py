@@ -12,10 +12,13 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator, model_validator
 
 from harness.errors import HarnessError
+from harness.executors.ray_executor import RaySettings
 from harness.gates import Gate, check_gate_key
+from harness.sources.datasets_source import DatasetSource
+from harness.sources.squad_import import SquadSource
 from harness.yaml_errors import describe_validation_error, read_yaml
 
 
@@ -193,9 +196,32 @@ class Scoring(Strict):
         return RougeOptions(tuple(self.rouge_types), self.use_stemmer, self.multi_reference, self.tokenizer, self.sentence_split)
 
 
+class RayExecutor(Strict):
+    ray: RaySettings = RaySettings()
+
+
 class RunConfig(Strict):
-    eval_set: Path
-    """The eval-set YAML file, relative to this config file."""
+    eval_set: Path | None = None
+    """The eval-set YAML file, relative to this config file (or `dataset:` or `squad:` instead)."""
+    dataset: DatasetSource | None = None
+    """An eval set from the `datasets` library: a hub dataset or local files, with a column mapping."""
+    squad: SquadSource | None = None
+    """A SQuAD v1.1/v2.0 JSON file as articles with questions."""
+    executor: RayExecutor | None = None
+    """Where generation runs: `local` (this process; None here) or `{ray: {...}}` (a Ray cluster)."""
+
+    @field_validator("executor", mode="before")
+    @classmethod
+    def _local_executor(cls, value):
+        if value == "local" or value is None:
+            return None
+        if isinstance(value, str):
+            raise ValueError(f"unknown executor {value!r}; use local or {{ray: {{address: ..., num_workers: ...}}}}")
+        return value
+
+    @field_serializer("executor")
+    def _dump_executor(self, value):
+        return "local" if value is None else value.model_dump(mode="json")
     output_dir: Path = Path("runs")
     """Each run gets a new folder inside it; relative to this config file."""
     models: tuple[ModelConfig, ...] = Field(min_length=1)
@@ -211,6 +237,16 @@ class RunConfig(Strict):
         for key in gates:
             check_gate_key(key)
         return gates
+
+    @model_validator(mode="after")
+    def _one_eval_source(self):
+        given = [key for key in ("eval_set", "dataset", "squad") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "set exactly one of eval_set (an eval-set YAML), dataset (a `datasets` dataset) or squad (a SQuAD JSON file)"
+                + (f"; got {', '.join(given)}" if given else "")
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self):
@@ -242,13 +278,14 @@ def load_config(path: str | Path) -> RunConfig:
         raise HarnessError(describe_validation_error(path, exc, RunConfig)) from None
     base = path.parent
     models = tuple(_resolve_model_paths(m, base) for m in config.models)
-    return config.model_copy(
-        update={
-            "eval_set": _join(base, config.eval_set),
-            "output_dir": _join(base, config.output_dir),
-            "models": models,
-        }
-    )
+    update = {"output_dir": _join(base, config.output_dir), "models": models}
+    if config.eval_set is not None:
+        update["eval_set"] = _join(base, config.eval_set)
+    if config.dataset is not None:
+        update["dataset"] = config.dataset.resolve_paths(base)
+    if config.squad is not None:
+        update["squad"] = config.squad.model_copy(update={"path": _join(base, config.squad.path)})
+    return config.model_copy(update=update)
 
 
 def _join(base: Path, path: Path) -> Path:

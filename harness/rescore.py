@@ -12,20 +12,20 @@ from pathlib import Path
 from harness.compare import pairwise_within_run
 from harness.config import load_config
 from harness.errors import HarnessError
-from harness.evalset import describe_eval_set, load_eval_set
 from harness.provenance import now
 from harness.records import TASKS, RunResult
 from harness.report.files import new_run_dir
 from harness.run_files import config_of, generations_of, model_result_of, read_run
 from harness.report.write import write_reports
 from harness.scoring import aggregate, describe, score
+from harness.sources import load_articles
 
 
 def rescore(run_dir: str | Path, config_path: str | Path | None = None, output_dir: str | Path | None = None) -> tuple[RunResult, Path]:
     run_dir = Path(run_dir)
     report, predictions = read_run(run_dir)
     config = load_config(config_path) if config_path else config_of(report, run_dir / "report.json")
-    articles = load_eval_set(config.eval_set)
+    articles, eval_set, _ = load_articles(config, config_path or run_dir / "report.json")
     by_id = {a.id: a for a in articles}
     stored = generations_of(predictions)
     models = []
@@ -37,7 +37,7 @@ def rescore(run_dir: str | Path, config_path: str | Path | None = None, output_d
             for generation in stored.get(result.name, []):
                 article = by_id.get(generation.request.article_id)
                 if article is None:
-                    raise HarnessError(f"{config.eval_set}: article {generation.request.article_id!r} of the run is not in the eval set")
+                    raise HarnessError(f"{eval_set['path']}: article {generation.request.article_id!r} of the run is not in the eval set")
                 result.items.append(score(result.name, generation, article, config.scoring, rules))
             tasks = {task for task in TASKS if entry["metrics"].get(task) is not None}
             aggregate(result, tasks, config.scoring, config.seed)
@@ -45,7 +45,6 @@ def rescore(run_dir: str | Path, config_path: str | Path | None = None, output_d
     provenance = {**report["provenance"], "rescored_from": str(run_dir), "rescored_at": now()}
     if config_path:
         provenance.update(config_path=str(config_path), config_sha256=config.hash())
-    eval_set = describe_eval_set(config.eval_set, articles)
     if eval_set["sha256"] != report["eval_set"]["sha256"]:
         provenance["eval_set_changed_since_generation"] = True
     run = RunResult(provenance, config.model_dump(mode="json"), describe(config.scoring, config.seed), eval_set, articles, models)

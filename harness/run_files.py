@@ -73,12 +73,12 @@ def model_result_of(entry: dict) -> ModelResult:
 
 def run_result_of(run_dir: str | Path):
     """The whole RunResult of a finished run, as stored: for re-rendering its reports."""
-    from harness.evalset import load_eval_set
     from harness.records import RunResult, ScoredItem
+    from harness.sources import reload_articles
 
     run_dir = Path(run_dir)
     report, predictions = read_run(run_dir)
-    articles = load_eval_set(report["eval_set"]["path"])
+    articles = reload_articles(report["eval_set"])
     lines = {}
     for line in predictions:
         item = ScoredItem(line["model"], generation_of(line), line["output"], line["scores"], line.get("trace", {}), line.get("stats", {}))

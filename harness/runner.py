@@ -18,7 +18,6 @@ from harness.cache import GenerationCache, NoCache
 from harness.compare import pairwise_within_run
 from harness.config import HFModel, RunConfig, load_config
 from harness.errors import HarnessError
-from harness.evalset import describe_eval_set, load_eval_set
 from harness.progress import model_progress
 from harness.prompts import allows_prefix_reuse, build_requests
 from harness.provenance import base_provenance
@@ -26,6 +25,7 @@ from harness.records import TASKS, Article, ModelResult, RunResult
 from harness.report.files import new_run_dir
 from harness.report.write import write_reports
 from harness.scoring import aggregate, describe, score
+from harness.sources import load_articles
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Plan:
     output_dir: Path
     use_cache: bool = True
     warnings: tuple[str, ...] = ()
+    eval_set_info: dict | None = None
 
 
 def prepare(
@@ -45,7 +46,14 @@ def prepare(
     """Validate everything a run needs; raises HarnessError (exit 2) and creates nothing."""
     config_path = Path(config_path)
     config = load_config(config_path)
-    articles = load_eval_set(config.eval_set)
+    articles, eval_set_info, source_warnings = load_articles(config, config_path)
+    if config.executor is not None:
+        from harness.executors import check_ray_address
+
+        try:
+            check_ray_address(config.executor.ray)
+        except HarnessError as exc:
+            raise HarnessError(f"{config_path}: {exc}") from None
     models = list(config.models)
     for index, model in enumerate(models):
         if isinstance(model, HFModel):
@@ -56,13 +64,13 @@ def prepare(
         if unknown:
             raise HarnessError(f"--models: unknown model(s) {', '.join(unknown)}; the config has: {', '.join(names)}")
         models = [m for m in models if m.name in only]
-    warnings = tuple(
+    warnings = tuple(source_warnings) + tuple(
         f"model {m.name}: the qa prompt puts {{question}} before {{article}}, so questions cannot share "
         "the prefilled article (prefix reuse is off; put the article first to make QA faster)"
         for m in models
         if isinstance(m, HFModel) and m.prefix_reuse and not allows_prefix_reuse(config.task(m, "qa").prompt)
     )
-    return Plan(config_path, config, articles, models, Path(output_dir) if output_dir else config.output_dir, use_cache, warnings)
+    return Plan(config_path, config, articles, models, Path(output_dir) if output_dir else config.output_dir, use_cache, warnings, eval_set_info)
 
 
 def execute(plan: Plan, console: Console) -> tuple[RunResult, Path]:
@@ -73,7 +81,7 @@ def execute(plan: Plan, console: Console) -> tuple[RunResult, Path]:
         provenance=provenance,
         config=config.model_dump(mode="json"),
         scoring=describe(config.scoring, config.seed),
-        eval_set=describe_eval_set(config.eval_set, plan.articles),
+        eval_set=plan.eval_set_info,
         articles=plan.articles,
         models=[],
     )
@@ -100,7 +108,7 @@ def execute(plan: Plan, console: Console) -> tuple[RunResult, Path]:
 def _run_model(model, plan: Plan, cache, console: Console) -> ModelResult:
     result = ModelResult(name=model.name, backend=model.backend)
     try:
-        backend = load_backend(model, plan.config.seed)
+        backend = _load(model, plan)
     except Exception as exc:  # one model's failure is recorded; the others still run
         return _failed(result, "load", exc, console)
     result.source = backend.source_info
@@ -121,6 +129,16 @@ def _run_model(model, plan: Plan, cache, console: Console) -> ModelResult:
     finally:
         backend.close()
     return result
+
+
+def _load(model, plan: Plan):
+    """The model's backend: in this process, or on Ray workers with `executor: {ray: ...}`."""
+    executor = plan.config.executor
+    if executor is not None and isinstance(model, HFModel):
+        from harness.executors import RayBackend
+
+        return RayBackend(model, plan.config.seed, executor.ray)  # identity: the workers'
+    return load_backend(model, plan.config.seed)
 
 
 def _generate(backend, requests, name: str, cache, result: ModelResult, console: Console):

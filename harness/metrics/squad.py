@@ -45,7 +45,7 @@ class SquadGold:
     """v2.0 ids with no gold answer (always empty for v1.1)."""
 
 
-def _read_json(path: Path, what: str):
+def read_json(path: Path, what: str):
     """Parse a JSON file or raise a one-line HarnessError naming the file and the problem."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -80,7 +80,7 @@ def load_predictions(path: str | Path) -> dict[str, str]:
     official scripts would crash or silently score garbage on it.
     """
     path = Path(path)
-    data = _read_json(path, "predictions")
+    data = read_json(path, "predictions")
     if not isinstance(data, dict):
         raise HarnessError(
             f"{path}: predictions must be a JSON object {{question_id: answer}}, got {_json_type(data)}"
@@ -105,7 +105,7 @@ def load_squad_gold(path: str | Path) -> SquadGold:
     format raises a one-line HarnessError with the JSON path of the first problem.
     """
     path = Path(path)
-    data = _read_json(path, "SQuAD gold")
+    data = read_json(path, "SQuAD gold")
 
     def bad(where: str, problem: str) -> HarnessError:
         return HarnessError(f"{path}: {where}: not a SQuAD file: {problem}")

@@ -1,0 +1,196 @@
+"""Local vs Ray generation on SQuAD v1.1 dev questions with SmolLM2 (run by hand).
+
+SmolLM2-135M-Instruct (configs/default.yaml, prefix reuse on, the default QA prompt and
+post-processing) answers the first N questions of the SQuAD v1.1 dev file (about five per
+paragraph, so each paragraph's questions share its prefilled prompt):
+
+1. local: `HFBackend.generate` in this process (torch uses every core); `local1`: the same with
+   one torch thread, what each Ray worker gets (optional, `--only local,local1,ray`);
+2. ray: `RayBackend` on a local Ray instance with W workers of one CPU each (each loads the
+   model once; shards of whole paragraphs stream back).
+
+For each it prints and records questions per second over the generation alone (the model
+already loaded) and end to end (start-up and load included), EM/F1 on the subset (SQuAD v1.1
+rules, harness.metrics.qa.qa_scores after the config's QA post-processing) and how many outputs
+the two executors agree on. Then a **projection** (not a measurement) of a full 10,570-question
+run: linear in the number of workers from the measured per-worker CPU rate, and, for GPU
+workers, from a per-worker rate that is an explicit assumption (`--assumed-gpu-qps`), since no
+GPU was measured here.
+
+    .venv/bin/python benchmarks/ray_squad.py [--questions 500] [--workers 2] [--only local,local1,ray]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from harness.backends.hf import HFBackend  # noqa: E402
+from harness.config import load_config  # noqa: E402
+from harness.executors import RayBackend, RaySettings  # noqa: E402
+from harness.metrics.qa import qa_scores  # noqa: E402
+from harness.postprocess import clean_answer  # noqa: E402
+from harness.prompts import allows_prefix_reuse, build_requests  # noqa: E402
+from harness.sources import load_squad_articles  # noqa: E402
+
+SQUAD = ROOT.parent / "shared" / "validation" / "squad" / "v1.1" / "dev-v1.1.reconstructed.json"
+FULL_RUN_QUESTIONS = 10570
+
+
+def setup(n_questions: int):
+    config = load_config(ROOT / "configs" / "default.yaml")
+    model = next(m for m in config.models if m.name == "smollm2-135m-instruct")
+    qa = config.task(model, "qa")
+    assert model.prefix_reuse and allows_prefix_reuse(qa.prompt), "the benchmark is about prefix reuse being on"
+    articles = load_squad_articles(SQUAD, limit=n_questions)
+    requests = build_requests(articles, {"qa": qa})
+    return config, model, qa, articles, requests
+
+
+def scores(generations, articles, qa) -> dict:
+    answers = {(a.id, q.id): q.answers for a in articles for q in a.questions}
+    em = f1 = 0.0
+    for g in generations:
+        s, _ = qa_scores(clean_answer(g.raw_output, qa.postprocess), answers[(g.request.article_id, g.request.item_id)])
+        em += s["exact_match"]
+        f1 += s["f1"]
+    n = len(generations)
+    return {"exact_match": round(em / n, 4), "f1": round(f1 / n, 4), "n": n}
+
+
+def run_local(model, seed, requests, threads: int | None = None) -> tuple[dict, list]:
+    import torch
+
+    default_threads = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    started = time.perf_counter()
+    backend = HFBackend(model, seed)
+    backend._ensure_loaded()
+    ready = time.perf_counter()
+    generations = backend.generate(requests, lambda _batch: None)
+    ended = time.perf_counter()
+    result = {
+        "executor": "local (HFBackend.generate, one process)",
+        "torch_threads": torch.get_num_threads(),
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "startup_and_load_seconds": round(ready - started, 2),
+        "generation_seconds": round(ended - ready, 2),
+        "efficiency": backend.efficiency.as_dict(),
+    }
+    backend.close()
+    torch.set_num_threads(default_threads)
+    return result, generations
+
+
+def run_ray(model, seed, requests, workers: int, shard_size: int) -> tuple[dict, list]:
+    settings = RaySettings(num_workers=workers, cpus_per_worker=1, shard_size=shard_size)
+    started = time.perf_counter()
+    shards = []
+    with RayBackend(model, seed, settings) as backend:
+        backend.warm_up()  # every worker loads the model before the clock starts
+        ready = time.perf_counter()
+        generations = backend.generate(requests, shards.append)
+        ended = time.perf_counter()
+        result = {
+            "executor": f"ray ({workers} workers x 1 CPU, local instance, shard_size {shard_size})",
+            "startup_and_load_seconds": round(ready - started, 2),
+            "worker_load_seconds_max": round(backend.load_seconds, 2),
+            "generation_seconds": round(ended - ready, 2),
+            "shards": len(shards),
+            "retries": backend.retries,
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+            "efficiency": backend.efficiency.as_dict(),
+        }
+    return result, generations
+
+
+def projection(per_worker_qps: float, overhead_seconds: float, label: str) -> dict:
+    out = {}
+    for workers in (1, 8, 64):
+        wall = overhead_seconds + FULL_RUN_QUESTIONS / (per_worker_qps * workers)
+        out[f"{workers}_workers"] = {"wall_hours": round(wall / 3600, 3), "worker_hours": round(wall * workers / 3600, 3)}
+    return {"basis": label, "per_worker_questions_per_second": round(per_worker_qps, 3), "fixed_overhead_seconds": round(overhead_seconds, 1), **out}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--shard-size", type=int, default=16)
+    parser.add_argument("--only", default="local,ray")
+    parser.add_argument("--assumed-gpu-qps", type=float, default=None,
+                        help="ASSUMED questions/second of one GPU worker, for the GPU projection (not measured here)")
+    parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "ray_squad.json"))
+    args = parser.parse_args()
+
+    config, model, qa, articles, requests = setup(args.questions)
+    results = {
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
+        "subset": {"file": str(SQUAD.relative_to(ROOT.parent)), "questions": len(requests), "paragraphs": len(articles),
+                   "questions_per_paragraph": round(len(requests) / len(articles), 2)},
+        "model": model.name, "prefix_reuse": model.prefix_reuse, "batch_size": model.batch_size,
+        "executors": {},
+    }
+    outputs = {}
+    for name in args.only.split(","):
+        print(f"== {name}: {len(requests)} questions over {len(articles)} paragraphs ...", flush=True)
+        if name == "local":
+            result, generations = run_local(model, config.seed, requests)
+        elif name == "local1":  # the local executor with one torch thread (what each Ray worker gets)
+            result, generations = run_local(model, config.seed, requests, threads=1)
+        elif name == "ray":
+            result, generations = run_ray(model, config.seed, requests, args.workers, args.shard_size)
+        else:
+            raise SystemExit(f"--only: unknown executor {name!r} (local, local1, ray)")
+        result["questions_per_second"] = round(len(requests) / result["generation_seconds"], 3)
+        result["questions_per_second_end_to_end"] = round(
+            len(requests) / (result["generation_seconds"] + result["startup_and_load_seconds"]), 3)
+        result["scores"] = scores(generations, articles, qa)
+        results["executors"][name] = result
+        outputs[name] = generations
+        print(json.dumps(result, indent=2), flush=True)
+    for name in ("local", "local1"):
+        if name in outputs and "ray" in outputs:
+            local, ray = outputs[name], outputs["ray"]
+            same = sum(a.raw_output == b.raw_output and a.new_tokens == b.new_tokens for a, b in zip(local, ray))
+            results[f"agreement_{name}_vs_ray"] = {"identical_outputs": same, "of": len(local)}
+            results[f"ray_speedup_over_{name}"] = round(
+                results["executors"]["ray"]["questions_per_second"] / results["executors"][name]["questions_per_second"], 3)
+    if "ray" in results["executors"]:
+        ray = results["executors"]["ray"]
+        per_worker = ray["questions_per_second"] / args.workers
+        results["projection_full_squad_v11_dev"] = {
+            "note": (
+                f"PROJECTION, not a measurement: {FULL_RUN_QUESTIONS} questions, wall time = fixed start-up/load "
+                "overhead + questions / (workers x per-worker rate), i.e. linear scaling with no straggler tail "
+                "and no scheduling overhead; worker_hours = wall x workers."
+            ),
+            "cpu_workers_measured_rate": projection(per_worker, ray["startup_and_load_seconds"],
+                                                    "measured here: one 1-CPU Ray worker's rate on this machine"),
+        }
+        if args.assumed_gpu_qps:
+            results["projection_full_squad_v11_dev"]["gpu_workers_assumed_rate"] = projection(
+                args.assumed_gpu_qps, ray["startup_and_load_seconds"],
+                f"ASSUMED, NOT MEASURED: {args.assumed_gpu_qps} questions/s per GPU worker (no GPU was available to measure)")
+    print(json.dumps({k: v for k, v in results.items() if k != "executors"}, indent=2), flush=True)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # one entry per subset size and executor set, so runs of different sizes sit side by side
+    previous = json.loads(output.read_text()) if output.exists() else {}
+    runs = previous.get("runs", {})
+    runs[f"{len(requests)}_questions:{args.only}"] = results
+    output.write_text(json.dumps({"benchmark": "ray_squad", "runs": runs}, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {output}")
+
+
+if __name__ == "__main__":
+    main()
