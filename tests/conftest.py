@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing in the tests may reach the hub
+# The tiny models gain nothing from a second thread, and on a busy machine torch's spinning
+# OpenMP threads made CLI runs up to 10x slower; the CLI subprocesses inherit this too.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def pytest_configure(config):

@@ -46,7 +46,10 @@ def prefill(model, prefix_ids, device):
 
     ids = torch.tensor([prefix_ids], device=device)
     with torch.inference_mode():
-        out = model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=True)
+        try:  # only the cache is needed: skip the logits of all but the last position
+            out = model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=True, logits_to_keep=1)
+        except TypeError:  # a model whose forward() has no logits_to_keep
+            out = model(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=True)
     return out.past_key_values
 
 
