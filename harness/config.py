@@ -154,7 +154,7 @@ class HFModel(Strict):
     batch_size: Annotated[int, Field(gt=0)] | Literal["auto"] = "auto"
     """auto: 8 on CPU, 32 on CUDA, halved on out-of-memory."""
     prefix_reuse: bool = True
-    """Prefill an article's shared prompt prefix once for all its questions (README, "Speed")."""
+    """Prefill an article's shared prompt prefix once for all its questions (README, "Generation cache, resume and re-scoring")."""
     tasks: TaskOverrides = TaskOverrides()
 
 
