@@ -20,7 +20,7 @@ EXIT_OK, EXIT_MODEL_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 SUBCOMMANDS = {
     "rescore": "score a finished run's stored outputs again, without any model",
     "compare": "compare two runs: paired deltas with intervals and p-values, regression gates",
-    "report": "rebuild a run folder's report.md (and report.html) from report.json and predictions.jsonl",
+    "report": "rebuild a run folder's report.md and report.html from report.json and predictions.jsonl",
     "score": "score outputs made elsewhere: SQuAD-format QA, or summaries against reference files",
 }
 
@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run a config: every model summarizes every article and answers its questions; "
         "the outputs are scored\n(ROUGE; exact match, token F1, contains) and a new run folder gets "
-        "report.json, predictions.jsonl and report.md.\n\nOther commands:\n" + commands,
+        "report.json, predictions.jsonl, report.md and report.html.\n\nOther commands:\n" + commands,
         epilog="Exit codes: 0 run completed; 1 at least one model failed (the others are still "
         "reported); 2 bad usage, config or eval set; 130 interrupted.",
     )
