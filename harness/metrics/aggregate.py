@@ -7,13 +7,8 @@ the per-article breakdown sits beside it.
 
 from __future__ import annotations
 
-from harness.metrics.qa import VERDICTS, verdict_shares
+from harness.metrics.qa import verdict_shares
 from harness.metrics.stats import mean_ci
-
-
-def mean_and_n(values: list[float]) -> dict:
-    """{"mean": x, "n": k}; the mean of nothing is None, never 0."""
-    return {"mean": sum(values) / len(values) if values else None, "n": len(values)}
 
 
 def _columns(items, task: str, field: str = "scores") -> dict[str, list[float]]:
@@ -49,5 +44,3 @@ def summary_statistics(items, resamples: int = 1000, seed: int = 0) -> dict[str,
     """Mean, 95% interval and n of each summary statistic (length, compression, novel n-grams, ...)."""
     return {name: mean_ci(values, resamples=resamples, seed=seed) for name, values in _columns(items, "summary", "stats").items()}
 
-
-__all__ = ["VERDICTS", "mean_and_n", "task_metrics", "per_article", "qa_verdicts", "summary_statistics"]

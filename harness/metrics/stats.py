@@ -100,7 +100,7 @@ def bootstrap_ci(values, resamples: int = 1000, seed: int = 0, confidence: float
 def mean_ci(values, resamples: int = 1000, seed: int = 0) -> dict:
     """{"mean": m, "ci95": [low, high], "n": k}: what every report mean carries.
 
-    The mean is sum/n as in aggregate.mean_and_n (so adding the interval does not change
+    The mean is a plain sum/n (so adding the interval does not change
     reported means), except that values without spread report that value exactly. n=0 gives
     {"mean": None, "ci95": [None, None], "n": 0}.
     """

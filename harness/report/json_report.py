@@ -12,9 +12,6 @@ from harness.records import SCHEMA_VERSION, ModelResult, RunResult
 
 
 def _model_entry(model: ModelResult) -> dict:
-    # tokens/s from the rounded seconds, so a report read back (rescore, report) says the same
-    seconds = _round(model.generation_seconds)
-    tokens_per_second = model.new_tokens / seconds if seconds and model.new_tokens else None
     return {
         "name": model.name,
         "backend": model.backend,
@@ -23,9 +20,9 @@ def _model_entry(model: ModelResult) -> dict:
         "source": model.source,
         "timing": {
             "load_seconds": _round(model.load_seconds),
-            "generation_seconds": seconds,
+            "generation_seconds": model.generation_seconds,
             "new_tokens": model.new_tokens,
-            "new_tokens_per_second": _round(tokens_per_second),
+            "new_tokens_per_second": _round(model.tokens_per_second),
             "cached_items": model.cached_items,
         },
         "efficiency": model.efficiency,

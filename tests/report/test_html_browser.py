@@ -24,8 +24,7 @@ from conftest import ROOT
 from harness.compare import compare, load_side
 from harness.gates import Gate
 from harness.report.html import compare_html, report_html
-from harness.run_files import run_result_of
-from test_html import MODELS, tiny_run
+from test_html import MODELS, run, run_dir  # noqa: F401  (fixtures shared with test_html.py)
 
 CHROMIUM = os.environ.get("HARNESS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -101,16 +100,6 @@ class Watched:
         assert self.requests == [url]  # the file itself, nothing else
         resources = self.page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
         assert resources == []
-
-
-@pytest.fixture(scope="module")
-def run_dir(tiny_models, tmp_path_factory) -> Path:
-    return tiny_run(tiny_models, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def run(run_dir):
-    return run_result_of(run_dir)
 
 
 def leaderboard_order(page) -> list[str]:
