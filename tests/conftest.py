@@ -25,7 +25,6 @@ def pytest_configure(config):
         os.environ["HARNESS_CACHE_DIR"] = tempfile.mkdtemp(prefix="harness-test-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 ARTICLE = ROOT / "references" / "articles" / "korea-us-japan-talks.txt"
 
 CHAT_TEMPLATE = (

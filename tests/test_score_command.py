@@ -4,11 +4,9 @@ import json
 
 import pytest
 
-from conftest import SHARED
+from validation_data import vendored
 from helpers import run_cli
 
-SQUAD = SHARED / "validation" / "squad"
-ROUGE_DATA = SHARED / "validation" / "rouge_score_testdata"
 
 
 def score(*args):
@@ -17,8 +15,8 @@ def score(*args):
 
 
 def test_squad_v11_matches_the_official_script(tmp_path):
-    result, data = score("--task", "qa", "--gold", SQUAD / "v1.1" / "dev-v1.1.reconstructed.json",
-                         "--predictions", SQUAD / "v1.1" / "pred_BERT_ensemble_GoogleAI.json", "--output", tmp_path / "out.json")
+    result, data = score("--task", "qa", "--gold", vendored("squad/v1.1/dev-v1.1.reconstructed.json"),
+                         "--predictions", vendored("squad/v1.1/pred_BERT_ensemble_GoogleAI.json"), "--output", tmp_path / "out.json")
     assert result.returncode == 0, result.stderr
     assert (round(data["exact_match"], 3), round(data["f1"], 3)) == (86.206, 92.196)
     assert data["signature"] == "qa:norm=squad-v1.1|multi=max"
@@ -26,14 +24,14 @@ def test_squad_v11_matches_the_official_script(tmp_path):
 
 
 def test_squad_v20_reports_has_and_no_answer_apart():
-    _, data = score("--task", "qa", "--gold", SQUAD / "v2.0" / "dev-v2.0.reconstructed.json",
-                    "--predictions", SQUAD / "v2.0" / "pred_BERT_single_GoogleAI.json")
+    _, data = score("--task", "qa", "--gold", vendored("squad/v2.0/dev-v2.0.reconstructed.json"),
+                    "--predictions", vendored("squad/v2.0/pred_BERT_single_GoogleAI.json"))
     assert (round(data["exact_match"], 3), round(data["f1"], 3)) == (78.742, 81.775)
     assert (round(data["HasAns_exact"], 3), round(data["HasAns_f1"], 3), round(data["NoAns_exact"], 3)) == (74.106, 80.182, 83.364)
 
 
 def test_summaries_against_reference_files():
-    result, data = score("--task", "summary", "--predictions", ROUGE_DATA / "prediction.txt", "--references", ROUGE_DATA / "target.txt",
+    result, data = score("--task", "summary", "--predictions", vendored("rouge_score_testdata/prediction.txt"), "--references", vendored("rouge_score_testdata/target.txt"),
                          "--no-stemmer", "--rouge-types", "rouge1,rouge2")
     assert result.returncode == 0, result.stderr
     # the pinned ROUGE-1.5.5 values of the two pairs (validation README): F .51163 and .50000
@@ -83,7 +81,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, case, message):
     args = {
         "line counts": ["--task", "summary", "--predictions", tmp_path / "p.txt", "--references", tmp_path / "r.txt"],
         "empty": ["--task", "summary", "--predictions", tmp_path / "empty.txt", "--references", tmp_path / "r.txt"],
-        "not a mapping": ["--task", "qa", "--gold", SQUAD / "v1.1" / "dev-v1.1.reconstructed.json", "--predictions", tmp_path / "list.json"],
+        "not a mapping": ["--task", "qa", "--gold", vendored("squad/v1.1/dev-v1.1.reconstructed.json"), "--predictions", tmp_path / "list.json"],
         "unknown rule": ["--task", "summary", "--predictions", tmp_path / "p.txt", "--references", tmp_path / "p.txt", "--multi-reference", "best"],
         "qa without gold": ["--task", "qa", "--predictions", tmp_path / "list.json"],
     }[case]

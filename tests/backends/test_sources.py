@@ -63,6 +63,8 @@ print(json.dumps(str(converted_gguf(Path(sys.argv[1])))))
 """
 
 
+# Converts the real SmolLM2 GGUF twice at once (20-100 s on 2 cores): `make test-slow` and CI run it.
+@pytest.mark.slow
 def test_gguf_conversion_is_cached_and_safe_under_two_concurrent_runs(cache_dir, monkeypatch):
     gguf = smol_gguf()
     # two runs convert the same file at the same time: both must end with the same whole folder

@@ -3,7 +3,7 @@ import random
 import pytest
 from rouge_score import rouge_scorer
 
-from conftest import SHARED
+from validation_data import vendored
 from harness.metrics.rouge import RougeOptions, rouge, rouge_counts_per_reference, rouge_prf, signature
 from harness.metrics.rouge_corpus import score_corpus
 from harness.metrics.rouge_counts import Counts
@@ -225,10 +225,9 @@ def test_score_corpus_on_two_processes_gives_the_same_numbers_in_order():
 
 
 def test_rouge_score_pinned_case_line0():
-    # rouge-score's own test data, expected values from ROUGE-1.5.5 (see shared/validation README)
-    folder = SHARED / "validation" / "rouge_score_testdata"
-    target = (folder / "target.txt").read_text().splitlines()[0]
-    prediction = (folder / "prediction.txt").read_text().splitlines()[0]
+    # rouge-score's own test data, expected values from ROUGE-1.5.5 (see tests/data/README.md)
+    target = vendored("rouge_score_testdata/target.txt").read_text().splitlines()[0]
+    prediction = vendored("rouge_score_testdata/prediction.txt").read_text().splitlines()[0]
     scores, _ = rouge(prediction, [target], RougeOptions(("rouge1", "rouge2", "rougeL"), use_stemmer=False))
     assert round(scores["rouge1"], 5) == 0.51163
     assert round(scores["rouge2"], 5) == 0.39024

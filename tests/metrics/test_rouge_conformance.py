@@ -1,6 +1,8 @@
 """Our ROUGE against numbers nobody on this project produced: ROUGE-1.5.5 (the Perl script)
-outputs, rouge-score's pinned cases and published tables, read in place from
-../shared/validation (see its README for where each number comes from).
+outputs, rouge-score's pinned cases and published tables (tests/data/README.md says where each
+number comes from). rouge-score's cases and the SummEval pair are vendored under tests/data; DUC
+2002, SL2003 and the SimCLS outputs are research-only, so those tests are marked `conformance`
+and read them from $HARNESS_VALIDATION_DIR (tests/validation_data.py).
 """
 
 import json
@@ -12,14 +14,13 @@ from pathlib import Path
 import pytest
 from rouge_score import rouge_scorer
 
-from conftest import SHARED
 from harness.metrics.rouge import RougeOptions, rouge_counts_per_reference, rouge_prf
 from harness.metrics.rouge155 import Drand48, bootstrap_average, perl_round, perl_score, plain_average, rouge155_averages
 from harness.metrics.rouge155_inputs import read_eval_config, read_summary
 from harness.metrics.rouge_corpus import score_corpus
 from harness.metrics.rouge_counts import add
+from validation_data import conformance, research, vendored
 
-VALIDATION = SHARED / "validation"
 ROUGE155_NAMES = {"1": "rouge1", "2": "rouge2", "L": "rougeLsum"}  # the script's ROUGE-L is summary-level
 NEWLINE = RougeOptions(("rouge1", "rouge2", "rougeLsum"), use_stemmer=False, sentence_split="newline")
 
@@ -59,7 +60,7 @@ def _items(folder: Path, config: str, system: str) -> dict[str, tuple[str, list[
 
 
 def _testdata(name: str) -> str:
-    return (VALIDATION / "rouge_score_testdata" / name).read_text()
+    return vendored(f"rouge_score_testdata/{name}").read_text()
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ def test_rouge_score_testdata_multi_sentence_rougelsum_stemmed():
 
 
 def _summeval() -> dict:
-    return json.loads((VALIDATION / "summeval" / "summeval_rouge155_cases.json").read_text())
+    return json.loads(vendored("summeval/summeval_rouge155_cases.json").read_text())
 
 
 def test_summeval_pair_to_five_decimals():
@@ -119,22 +120,28 @@ def test_summeval_batch_bootstrap_average():
 
 # --- DUC 2002: 59 pairs, one reference each ---------------------------------------------------------
 
-DUC = VALIDATION / "rouge155" / "duc2002"
+
+def _duc() -> Path:
+    return research("rouge155/duc2002")
 
 
+@conformance
 def test_duc2002_plain_means_are_within_2e4_of_rouge155():
-    items = _items(DUC, "DUC2002-ROUGE.in.26.spl.xml", "26")
+    duc = _duc()
+    items = _items(duc, "DUC2002-ROUGE.in.26.spl.xml", "26")
     assert len(items) == 59
-    printed = _printed(DUC / "DUC2002-ROUGE.in.26.spl.out")
+    printed = _printed(duc / "DUC2002-ROUGE.in.26.spl.out")
     scores = [rouge_prf(peer, models, NEWLINE)[0] for peer, models in items.values()]
     for rouge_type in NEWLINE.rouge_types:
         mean_f = sum(s[rouge_type].fmeasure for s in scores) / len(scores)
         assert abs(mean_f - float(printed[("26", rouge_type, "F")][0])) < 2e-4
 
 
+@conformance
 def test_duc2002_emulated_averaging_reproduces_all_27_printed_numbers():
-    items = _items(DUC, "DUC2002-ROUGE.in.26.spl.xml", "26")
-    printed = _printed(DUC / "DUC2002-ROUGE.in.26.spl.out")
+    duc = _duc()
+    items = _items(duc, "DUC2002-ROUGE.in.26.spl.xml", "26")
+    printed = _printed(duc / "DUC2002-ROUGE.in.26.spl.out")
     ours = _as_printed(rouge155_averages(items, NEWLINE))
     expected = {(t, letter): printed[("26", t, letter)] for t in NEWLINE.rouge_types for letter in "RPF"}
     assert ours == expected  # 9 lines x (average, low, high) = 27 numbers
@@ -142,17 +149,23 @@ def test_duc2002_emulated_averaging_reproduces_all_27_printed_numbers():
 
 # --- SL2003: 25 documents x 8 systems x 4 references ------------------------------------------------
 
-SL2003 = VALIDATION / "rouge155" / "sl2003"
+
+def _sl2003() -> Path:
+    return research("rouge155/sl2003")
+
+
 SL2003_SYSTEMS = ("11", "12", "13", "14", "21", "22", "23", "24")
 MODEL_AVERAGE = RougeOptions(("rouge1", "rouge2", "rougeLsum"), use_stemmer=False, multi_reference="model_average",
                              sentence_split="newline")
 
 
+@conformance
 def test_sl2003_model_average_reproduces_all_72_averages_and_their_intervals():
-    printed = _printed(SL2003 / "sample-output" / "ROUGE-test-c95-2-1-U-r1000-n4-w1.2-a.out")
+    sl2003 = _sl2003()
+    printed = _printed(sl2003 / "sample-output" / "ROUGE-test-c95-2-1-U-r1000-n4-w1.2-a.out")
     ours, expected = {}, {}
     for system in SL2003_SYSTEMS:
-        items = _items(SL2003, "ROUGE-test.xml", system)
+        items = _items(sl2003, "ROUGE-test.xml", system)
         assert len(items) == 25 and all(len(models) == 4 for _, models in items.values())
         for (rouge_type, letter), numbers in _as_printed(rouge155_averages(items, MODEL_AVERAGE)).items():
             ours[(system, rouge_type, letter)] = numbers
@@ -163,22 +176,25 @@ def test_sl2003_model_average_reproduces_all_72_averages_and_their_intervals():
     assert ours[("11", "rouge1", "F")][0] == "0.17766"
 
 
+@conformance
 def test_sl2003_max_over_references_is_not_what_rouge155_prints():
-    printed = _printed(SL2003 / "sample-output" / "ROUGE-test-c95-2-1-U-r1000-n4-w1.2-a.out")
+    sl2003 = _sl2003()
+    printed = _printed(sl2003 / "sample-output" / "ROUGE-test-c95-2-1-U-r1000-n4-w1.2-a.out")
     best = RougeOptions(("rouge1", "rouge2", "rougeLsum"), use_stemmer=False, multi_reference="max", sentence_split="newline")
-    items = _items(SL2003, "ROUGE-test.xml", "11")
+    items = _items(sl2003, "ROUGE-test.xml", "11")
     ours = _as_printed(rouge155_averages(items, best))
     differing = [key for key, numbers in ours.items() if numbers[0] != printed[("11", *key)][0]]
     assert len(differing) == 9  # every average of system 11 moves
     assert float(ours[("rouge1", "F")][0]) > float(printed[("11", "rouge1", "F")][0])  # max flatters
 
 
+@conformance
 def test_bootstrap_average_is_not_the_plain_mean():
     # With 25 pairs the printed "Average" (0.19191 for system 11 ROUGE-1 R) is 0.0023 below the
     # plain mean of the rounded per-pair recalls: the script's resamples, seeded 0..999, are
     # not independent draws.
     per_pair = {}
-    for instance, (peer, models) in _items(SL2003, "ROUGE-test.xml", "11").items():
+    for instance, (peer, models) in _items(_sl2003(), "ROUGE-test.xml", "11").items():
         per_pair[instance] = perl_score(add(rouge_counts_per_reference(peer, models, MODEL_AVERAGE)["rouge1"]))
     assert bootstrap_average(per_pair).recall.average == 0.19191
     assert plain_average(per_pair).recall == 0.19421
@@ -186,7 +202,9 @@ def test_bootstrap_average_is_not_the_plain_mean():
 
 # --- SimCLS full test-set outputs against the published table -----------------------------------
 
-SIMCLS = VALIDATION / "system_outputs" / "simcls"
+
+def _simcls(name: str) -> Path:
+    return research(f"system_outputs/simcls/{name}")
 
 
 def _lines(path: Path) -> list[str]:
@@ -204,6 +222,7 @@ def _resplit(text: str) -> str:
     return _SENTENCE_END.sub(r" \1\n", text)
 
 
+@conformance
 @pytest.mark.parametrize(
     ("dataset", "pairs", "published", "rouge_score_readme"),
     [
@@ -212,8 +231,8 @@ def _resplit(text: str) -> str:
     ],
 )
 def test_simcls_is_within_0_3_of_the_published_table(dataset, pairs, published, rouge_score_readme):
-    predictions = [_resplit(p) for p in _lines(SIMCLS / f"simcls.test.{dataset}.ours")]
-    references = [[_resplit(r)] for r in _lines(SIMCLS / f"simcls.test.{dataset}.reference")]
+    predictions = [_resplit(p) for p in _lines(_simcls(f"simcls.test.{dataset}.ours"))]
+    references = [[_resplit(r)] for r in _lines(_simcls(f"simcls.test.{dataset}.reference"))]
     assert len(predictions) == len(references) == pairs
     options = RougeOptions(("rouge1", "rouge2", "rougeLsum"), use_stemmer=True, sentence_split="newline")
     scores = score_corpus(predictions, references, options)
@@ -223,9 +242,10 @@ def test_simcls_is_within_0_3_of_the_published_table(dataset, pairs, published, 
         assert round(ours, 2) == readme  # what plain rouge-score gives (README)
 
 
+@conformance
 def test_corpus_path_is_identical_to_plain_rouge_score_on_real_pairs():
-    predictions = [_resplit(p) for p in _lines(SIMCLS / "simcls.test.cnndm.ours")[:300]]
-    references = [_resplit(r) for r in _lines(SIMCLS / "simcls.test.cnndm.reference")[:300]]
+    predictions = [_resplit(p) for p in _lines(_simcls("simcls.test.cnndm.ours"))[:300]]
+    references = [_resplit(r) for r in _lines(_simcls("simcls.test.cnndm.reference"))[:300]]
     types = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
     scorer = rouge_scorer.RougeScorer(types, use_stemmer=True)
     ours = score_corpus(predictions, [[r] for r in references], RougeOptions(tuple(types), sentence_split="newline"))

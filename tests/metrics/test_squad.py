@@ -1,7 +1,7 @@
 """SQuAD scoring against the official scripts' published numbers, on the real dev files.
 
 The expected values are the official evaluate-v1.1.py / evaluate-v2.0.py output on exactly
-these files (shared/validation/README.md); nothing here was produced by this project. The gold
+these files (tests/data/README.md); nothing here was produced by this project. The gold
 files are read once per module (~11k questions each); each scoring pass takes well under a
 second.
 """
@@ -11,25 +11,30 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SHARED
+from validation_data import vendored
 
 from harness.errors import HarnessError
 from harness.metrics.qa import token_f1
 from harness.metrics.squad import SquadGold, load_predictions, load_squad_gold, score_squad
 
-SQUAD = SHARED / "validation" / "squad"
-V11 = SQUAD / "v1.1"
-V20 = SQUAD / "v2.0"
+
+
+def v11(name: str):
+    return vendored(f"squad/v1.1/{name}")
+
+
+def v20(name: str):
+    return vendored(f"squad/v2.0/{name}")
 
 
 @pytest.fixture(scope="module")
 def gold_v11() -> SquadGold:
-    return load_squad_gold(V11 / "dev-v1.1.reconstructed.json")
+    return load_squad_gold(v11("dev-v1.1.reconstructed.json"))
 
 
 @pytest.fixture(scope="module")
 def gold_v20() -> SquadGold:
-    return load_squad_gold(V20 / "dev-v2.0.reconstructed.json")
+    return load_squad_gold(v20("dev-v2.0.reconstructed.json"))
 
 
 def subset(gold: SquadGold, *ids: str) -> SquadGold:
@@ -55,7 +60,7 @@ def test_versions_and_sizes_are_detected(gold_v11, gold_v20):
     ],
 )
 def test_v11_matches_the_official_script(gold_v11, file, em, f1, missing):
-    result = score_squad(gold_v11, load_predictions(V11 / file))
+    result = score_squad(gold_v11, load_predictions(v11(file)))
     assert (round(result["exact_match"], 3), round(result["f1"], 3)) == (em, f1)
     assert result["total"] == 10570
     assert result["missing"] == missing == len(result["missing_ids"])
@@ -63,7 +68,7 @@ def test_v11_matches_the_official_script(gold_v11, file, em, f1, missing):
 
 
 def test_v11_missing_ids_score_zero_and_unknown_ids_are_ignored(gold_v11):
-    predictions = load_predictions(V11 / "pred_LogReg_baseline_Stanford.json")
+    predictions = load_predictions(v11("pred_LogReg_baseline_Stanford.json"))
     result = score_squad(gold_v11, predictions)
     assert all(q not in predictions for q in result["missing_ids"])
     assert result["extra"] == len(predictions) - (10570 - 13) == 28
@@ -75,7 +80,7 @@ def test_v11_missing_ids_score_zero_and_unknown_ids_are_ignored(gold_v11):
 
 
 def test_v20_matches_the_official_script(gold_v20):
-    result = score_squad(gold_v20, load_predictions(V20 / "pred_BERT_single_GoogleAI.json"))
+    result = score_squad(gold_v20, load_predictions(v20("pred_BERT_single_GoogleAI.json")))
     rounded = {k: round(v, 3) for k, v in result.items() if isinstance(v, float)}
     assert rounded == {
         "exact_match": 78.742,
@@ -155,7 +160,7 @@ def test_predictions_file_missing_not_utf8_or_swapped_with_gold(tmp_path):
     latin1 = tmp_path / "latin1.json"
     latin1.write_bytes('{"q": "Québec"}'.encode("latin-1"))
     assert "not UTF-8" in error_of(load_predictions, latin1)
-    assert "SQuAD gold file, not predictions" in error_of(load_predictions, V11 / "dev-v1.1.reconstructed.json")
+    assert "SQuAD gold file, not predictions" in error_of(load_predictions, v11("dev-v1.1.reconstructed.json"))
 
 
 @pytest.mark.parametrize(

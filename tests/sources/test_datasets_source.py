@@ -4,14 +4,14 @@ import json
 
 import pytest
 
-from conftest import SHARED
+from validation_data import vendored
 from harness.errors import HarnessError
 from harness.sources import DatasetSource, describe_dataset, load_dataset_articles, load_squad_articles, read_dataset
 from harness.sources import reload_articles
 
 pytest.importorskip("datasets")
 
-V11 = SHARED / "validation" / "squad" / "v1.1" / "dev-v1.1.reconstructed.json"
+V11 = vendored("squad/v1.1/dev-v1.1.reconstructed.json")
 
 
 @pytest.fixture
