@@ -45,6 +45,10 @@ class MetricDelta:
     sd_diff: float | None
     mde: float | None
     """Smallest drop detectable at 80% power with these n items and this paired spread."""
+    significant: bool | None = None
+    """p < ALPHA and the interval excludes 0; None when n is too small for any test to decide."""
+    significance_note: str | None = None
+    """Why `significant` is None, e.g. "too few items to test (n = 1)"."""
 
 
 @dataclass
@@ -56,6 +60,9 @@ class GateResult:
     passed: bool
     detail: str
     mde: float | None = None
+    untestable: bool = False
+    """A significance gate whose drop exceeds max_drop on too few items to test: passed, but it
+    could not have failed; the detail says so and what to do."""
 
 
 @dataclass
@@ -73,6 +80,10 @@ class Comparison:
     @property
     def passed(self) -> bool:
         return all(g.passed for g in self.gates)
+
+    @property
+    def untestable(self) -> list[GateResult]:
+        return [g for g in self.gates if g.untestable]
 
 
 def load_side(path: str | Path) -> Side:
@@ -159,7 +170,9 @@ def _delta(base_model, cand_model, task, metric, base, cand, resamples, seed) ->
     p_value = stats.paired_permutation_pvalue(base, cand, seed=seed) if base else None
     mde = stats.min_detectable_effect(len(base), paired["sd_diff"]) if paired["sd_diff"] is not None else None
     mean = lambda values: sum(values) / len(values) if values else None  # noqa: E731
-    return MetricDelta(base_model, cand_model, task, metric, len(base), mean(base), mean(cand), paired["delta"], paired["ci"], p_value, paired["sd_diff"], mde)
+    significant, note = stats.significance(len(base), paired["ci"], p_value)
+    return MetricDelta(base_model, cand_model, task, metric, len(base), mean(base), mean(cand), paired["delta"], paired["ci"], p_value, paired["sd_diff"], mde,
+                       significant, note)
 
 
 def _apply(key: str, gate: Gate, delta: MetricDelta) -> list[GateResult]:
@@ -167,12 +180,17 @@ def _apply(key: str, gate: Gate, delta: MetricDelta) -> list[GateResult]:
     common = dict(gate=key, baseline_model=delta.baseline_model, candidate_model=delta.candidate_model)
     if gate.max_drop is not None:
         drop = -(delta.delta or 0.0)
-        significant = delta.ci[1] is not None and delta.ci[1] < 0
-        failed = drop > gate.max_drop and (significant or not gate.require_significance)
-        why = f"delta {delta.delta or 0.0:+.4f} (allowed drop {gate.max_drop:.4f}); 95% CI [{_f(delta.ci[0])}, {_f(delta.ci[1])}]"
-        if drop > gate.max_drop and not failed:
-            why += " includes 0: not significant"
-        out.append(GateResult(rule=f"max_drop={gate.max_drop}", passed=not failed, detail=why, mde=delta.mde, **common))
+        too_large = drop > gate.max_drop
+        significant_drop = delta.significant is True and (delta.delta or 0.0) < 0
+        untestable = too_large and gate.require_significance and delta.significant is None
+        failed = too_large and (significant_drop or not gate.require_significance)
+        why = f"delta {delta.delta or 0.0:+.4f} (allowed drop {gate.max_drop:.4f}); 95% CI [{_f(delta.ci[0])}, {_f(delta.ci[1])}], p {_f(delta.p_value, 3)}"
+        if untestable:
+            why += (f": {delta.significance_note}, so this significance gate cannot fail; add items (n ≥ {stats.min_items_to_test()}) "
+                    "or set require_significance: false to gate on the point estimate")
+        elif too_large and not failed:
+            why += ": not significant"
+        out.append(GateResult(rule=f"max_drop={gate.max_drop}", passed=not failed, detail=why, mde=delta.mde, untestable=untestable, **common))
     if gate.min is not None:
         value = delta.candidate_mean
         passed = value is not None and value >= gate.min
@@ -180,8 +198,8 @@ def _apply(key: str, gate: Gate, delta: MetricDelta) -> list[GateResult]:
     return out
 
 
-def _f(value) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
+def _f(value, digits: int = 4) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def _changed(baseline: Side, candidate: Side, base_model: str, cand_model: str, shared: list[tuple]) -> list[dict]:
@@ -207,7 +225,8 @@ def _changed(baseline: Side, candidate: Side, base_model: str, cand_model: str, 
 
 def pairwise_within_run(models, resamples: int = 1000, seed: int = 0) -> list[dict]:
     """Every pair of a run's models on every shared metric: delta, paired 95% CI, p-value, and
-    whether the interval excludes 0. `models` are ModelResults with scored items."""
+    whether the difference is significant (None, with the reason, when n is too small to test).
+    `models` are ModelResults with scored items."""
     scored = {m.name: {(i.generation.request.article_id, i.generation.request.task, i.generation.request.item_id): i.scores for i in m.items}
               for m in models if m.status == "ok" and m.items}
     names = list(scored)
@@ -219,8 +238,7 @@ def pairwise_within_run(models, resamples: int = 1000, seed: int = 0) -> list[di
                 keys = [k for k in shared if k[1] == task]
                 delta = _delta(first, second, task, metric, [scored[first][k][metric] for k in keys],
                                [scored[second][k][metric] for k in keys], resamples, seed)
-                low, high = delta.ci
-                significant = low is not None and (low > 0 or high < 0)
                 out.append({"a": first, "b": second, "task": task, "metric": metric, "n": delta.n, "delta_b_minus_a": delta.delta,
-                            "ci95": delta.ci, "p_value": delta.p_value, "significant": significant})
+                            "ci95": delta.ci, "p_value": delta.p_value, "significant": delta.significant,
+                            "significance_note": delta.significance_note})
     return out

@@ -146,3 +146,43 @@ def test_gates_from_a_config_and_run_with_baseline(tiny_models, tmp_path):
     assert "<html" in (candidate / "compare.html").read_text()
     via_config = compare(baseline, candidate, "--config", config)
     assert via_config.returncode == 0 and "summary.rouge1" in via_config.stdout
+
+
+# --- significance on too few items (in-process: cli.main) --------------------------------------
+
+
+def compare_in_process(capsys, *args) -> tuple[int, str]:
+    from harness import cli
+
+    code = cli.main(["compare", *map(str, args)])
+    return code, capsys.readouterr().out
+
+
+def test_one_item_is_too_few_to_test_and_a_significance_gate_says_so(tmp_path, capsys):
+    a = make_run(tmp_path / "a", {"m": [0.5]}, task="summary", metric="rougeL")
+    b = make_run(tmp_path / "b", {"m": [0.2]}, task="summary", metric="rougeL")
+    code, out = compare_in_process(capsys, a, b, "--gate", "summary.rougeL:max_drop=0.1", "--json", tmp_path / "c.json")
+    data = json.loads((tmp_path / "c.json").read_text())
+    (delta,) = data["deltas"]
+    assert delta["ci"][0] == delta["ci"][1] < 0  # zero width: once read as "significant"
+    assert delta["significant"] is None and delta["significance_note"] == "too few items to test (n = 1)"
+    (gate,) = data["gates"]
+    assert gate["passed"] and gate["untestable"]
+    assert "too few items to test (n = 1)" in gate["detail"] and "require_significance: false" in gate["detail"]
+    assert code == 0
+    assert "# Comparison: PASS (1 gate check(s) could not be tested: too few items)" in out and "⚠️ untested" in out
+    # the same drop gated on the point estimate fails
+    code, _ = compare_in_process(capsys, a, b, "--gate", "summary.rougeL:max_drop=0.1,require_significance=false")
+    assert code == 1
+
+
+def test_five_items_all_worse_are_not_significant_six_are(tmp_path, capsys):
+    for n, significant, code in ((5, None, 0), (6, True, 1)):
+        a = make_run(tmp_path / f"a{n}", {"m": [1.0] * n})
+        b = make_run(tmp_path / f"b{n}", {"m": [0.0] * n})
+        got, out = compare_in_process(capsys, a, b, "--gate", "qa.exact_match:max_drop=0.1", "--json", tmp_path / f"c{n}.json")
+        (delta,) = json.loads((tmp_path / f"c{n}.json").read_text())["deltas"]
+        assert delta["p_value"] == 2 / 2**n
+        assert delta["significant"] is significant
+        assert got == code, out
+    assert "too few items to test (n = 5)" in json.loads((tmp_path / "c5.json").read_text())["gates"][0]["detail"]

@@ -184,6 +184,38 @@ def paired_permutation_pvalue(baseline, candidate, resamples: int = 10000, seed:
     return (count + 1) / (resamples + 1)
 
 
+# The level every "significant" in the reports, compare and gates is read at.
+ALPHA = 0.05
+
+
+def min_items_to_test(alpha: float = ALPHA) -> int:
+    """Smallest n at which the exact two-sided sign-flip test can reach p < alpha at all.
+
+    Its smallest p-value is 2 / 2**n (only the observed signs and their mirror image are that
+    extreme), so n = 5 gives at best 0.0625 and n = 6 gives 0.03125: for alpha = 0.05, 6 items.
+    """
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    n = 1
+    while 2.0 / 2**n >= alpha:
+        n += 1
+    return n
+
+
+def significance(n: int, ci, p_value, alpha: float = ALPHA) -> tuple[bool | None, str | None]:
+    """Whether a paired difference is significant: (True/False, None), or (None, reason).
+
+    Significant means both a permutation p-value below alpha and a paired bootstrap interval that
+    excludes 0. With fewer items than `min_items_to_test(alpha)` no test can find anything (one
+    item gives a zero-width interval, which "excludes 0" without meaning anything), so the answer
+    is None with the reason "too few items to test (n = k)", never False and never True.
+    """
+    low, high = ci
+    if n < min_items_to_test(alpha) or p_value is None or low is None or high is None:
+        return None, f"too few items to test (n = {n})"
+    return bool(p_value < alpha and (low > 0 or high < 0)), None
+
+
 def min_detectable_effect(n: int, sd_diff, alpha: float = 0.05, power: float = 0.8):
     """Smallest true mean delta a paired two-sided test on n items detects with this power.
 

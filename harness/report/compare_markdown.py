@@ -13,12 +13,18 @@ def _f(value, digits: int = 4) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
+def _significance(significant: bool | None, note: str | None) -> str:
+    return (note or "not tested") if significant is None else "yes" if significant else "no"
+
+
 def compare_markdown(comparison: Comparison) -> str:
     verdict = "PASS" if comparison.passed else "FAIL"
+    if comparison.passed and comparison.untestable:
+        verdict += f" ({len(comparison.untestable)} gate check(s) could not be tested: too few items)"
     out = [f"# Comparison: {verdict}", "", f"Baseline `{comparison.baseline}` → candidate `{comparison.candidate}`.", ""]
     if comparison.gates:
         rows = [
-            [("✅ pass" if g.passed else "❌ fail"), g.gate, g.rule, g.candidate_model if g.baseline_model == g.candidate_model else f"{g.baseline_model} → {g.candidate_model}", g.detail, _f(g.mde)]
+            [("⚠️ untested" if g.untestable else "✅ pass" if g.passed else "❌ fail"), g.gate, g.rule, g.candidate_model if g.baseline_model == g.candidate_model else f"{g.baseline_model} → {g.candidate_model}", g.detail, _f(g.mde)]
             for g in comparison.gates
         ]
         out += ["## Gates", "", *_table(["result", "gate", "rule", "model", "detail", "min. detectable drop"], rows), ""]
@@ -32,9 +38,11 @@ def compare_markdown(comparison: Comparison) -> str:
     for d in comparison.deltas:
         model = d.candidate_model if d.baseline_model == d.candidate_model else f"{d.baseline_model} → {d.candidate_model}"
         rows.append([model, f"{d.task}.{d.metric}", str(d.n), _f(d.baseline_mean), _f(d.candidate_mean), _f(d.delta, 4) if d.delta is None else f"{d.delta:+.4f}",
-                     f"[{_f(d.ci[0])}, {_f(d.ci[1])}]", _f(d.p_value, 3), _f(d.mde)])
-    out += ["## Deltas", "", *_table(["model", "metric", "n", "baseline", "candidate", "delta", "95% CI", "p", "MDE"], rows), ""]
-    out += [f"CI: {comparison.methods['ci']}. p: {comparison.methods['p_value']}. MDE: smallest drop detectable at 80% power (two-sided α=0.05) from n and the spread of the paired differences.", ""]
+                     f"[{_f(d.ci[0])}, {_f(d.ci[1])}]", _f(d.p_value, 3), _significance(d.significant, d.significance_note), _f(d.mde)])
+    out += ["## Deltas", "", *_table(["model", "metric", "n", "baseline", "candidate", "delta", "95% CI", "p", "significant", "MDE"], rows), ""]
+    out += [f"CI: {comparison.methods['ci']}. p: {comparison.methods['p_value']}. Significant: p < 0.05 and the interval excludes 0; "
+            "fewer than 6 shared items cannot reach p < 0.05, so they are not tested. "
+            "MDE: smallest drop detectable at 80% power (two-sided α=0.05) from n and the spread of the paired differences.", ""]
     excluded = {k: v for k, v in {**{f"baseline only ({m})": i for m, i in comparison.only_in_baseline.items()}, **{f"candidate only ({m})": i for m, i in comparison.only_in_candidate.items()}}.items() if v}
     if excluded:
         out += ["## Items in only one run (excluded)", ""] + [f"- {label}: " + ", ".join("/".join(map(str, k)) for k in items) for label, items in excluded.items()] + [""]

@@ -286,7 +286,8 @@ def _charts(run: RunResult, colours: dict[str, str]) -> list[dict]:
 
 def _pairwise(run: RunResult) -> dict:
     rows = sorted(run.pairwise, key=lambda p: (not p.get("significant"), p.get("p_value") if p.get("p_value") is not None else 2.0))
-    return {"rows": rows, "significant": sum(1 for p in rows if p.get("significant"))}
+    return {"rows": rows, "significant": sum(1 for p in rows if p.get("significant")),
+            "untestable": sum(1 for p in rows if p.get("significant") is None)}
 
 
 def _verdict_shares(run: RunResult) -> list[dict]:
@@ -442,7 +443,7 @@ def _compare_context(comparison: Comparison) -> dict:
     charts = []
     for task in dict.fromkeys(d.task for d in comparison.deltas):
         rows = [DeltaRow(f"{x['model']} · {leaderboard.SHORT.get(x['d'].metric, x['d'].metric)}", x["d"].delta, x["d"].ci[0] if x["d"].ci else None,
-                         x["d"].ci[1] if x["d"].ci else None) for x in deltas if x["d"].task == task]
+                         x["d"].ci[1] if x["d"].ci else None, x["d"].significant) for x in deltas if x["d"].task == task]
         charts.append({"task": task, "svg": delta_chart(rows, title=f"{task}: candidate − baseline")})
     summaries, flips = [], []
     for change in comparison.changed:
@@ -462,6 +463,7 @@ def _compare_context(comparison: Comparison) -> dict:
         "passed": comparison.passed,
         "gates": gates,
         "n_failed": sum(1 for g in comparison.gates if not g.passed),
+        "n_untestable": len(comparison.untestable),
         "deltas": deltas,
         "charts": charts,
         "summaries": summaries,

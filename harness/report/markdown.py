@@ -51,11 +51,16 @@ def _pairwise(run: RunResult) -> list[str]:
     if not run.pairwise:
         return []
     significant = [p for p in run.pairwise if p["significant"]]
+    untestable = [p for p in run.pairwise if p["significant"] is None]
     rows = [[f"{p['b']} − {p['a']}", f"{p['task']}.{p['metric']}", str(p["n"]), f"{p['delta_b_minus_a']:+.4f}",
              f"[{p['ci95'][0]:.4f}, {p['ci95'][1]:.4f}]", f"{p['p_value']:.3f}"] for p in significant]
-    text = (f"{len(significant)} of {len(run.pairwise)} pairwise differences have a paired 95% interval that excludes 0 "
-            "(paired bootstrap over shared items; p from a paired sign-flip permutation test). With few items, "
-            "most differences are not significant: read the leaderboard with that in mind.")
+    text = (f"{len(significant)} of {len(run.pairwise)} pairwise differences are significant: p < 0.05 in a paired sign-flip "
+            "permutation test and a paired bootstrap 95% interval (over shared items) that excludes 0. ")
+    if untestable:
+        counts = ", ".join(sorted({f"{p['task']} (n = {p['n']})" for p in untestable}))
+        text += (f"{len(untestable)} have too few items to test (fewer than 6 shared items cannot reach p < 0.05): "
+                 f"{counts}. ")
+    text += "With few items, most differences are not significant: read the leaderboard with that in mind."
     return ["## Significant differences between models", "", text, ""] + (_table(["difference", "metric", "n", "delta", "95% CI", "p"], rows) + [""] if rows else [])
 
 

@@ -162,11 +162,14 @@ class DeltaRow:
     delta: float | None
     low: float | None
     high: float | None
+    significant: bool | None = None
+    """From metrics.stats.significance: only True colours a row (None: too few items to test)."""
 
 
 def delta_chart(rows: list[DeltaRow], title: str, x_label: str = "candidate − baseline (95% interval)") -> Markup:
-    """A forest plot. A row whose interval lies wholly below 0 is red (a significant drop),
-    wholly above 0 green (a significant gain), otherwise grey; a row without a delta says n/a."""
+    """A forest plot. A significant drop is red, a significant gain green, anything else grey
+    (a zero-width interval from one item "excludes 0" but is not significant); a row without a
+    delta says n/a."""
     label_w = max([_text_width(r.label) for r in rows] + [60.0]) + 16
     left, right, top, bottom, row_h = label_w, 24.0, 34.0, 40.0, 24.0
     plot_w = 420.0
@@ -195,9 +198,9 @@ def delta_chart(rows: list[DeltaRow], title: str, x_label: str = "candidate − 
         if row.delta is None:
             parts.append(f'<text x="{_f(x(0) + 6)}" y="{_f(cy + 4)}" font-size="11" fill="#8a939e">n/a</text>')
             continue
-        colour = "#9498a0"
-        if row.low is not None and row.high is not None:
-            colour = "#d64545" if row.high < 0 else "#2f9e44" if row.low > 0 else "#7b8794"
+        colour = "#7b8794"
+        if row.significant:
+            colour = "#d64545" if row.delta < 0 else "#2f9e44"
         label = f"{row.label}: {row.delta:+.4f}"
         parts.append('<g class="delta">')
         if row.low is not None and row.high is not None:

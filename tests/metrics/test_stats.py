@@ -201,3 +201,52 @@ def test_mde_edges():
         min_detectable_effect(10, 1.0, alpha=0.0)
     with pytest.raises(ValueError):
         min_detectable_effect(10, -1.0)
+
+
+# --- significance: a test is only run where it can reach alpha ---------------------------------
+
+
+def test_the_sign_flip_test_needs_six_items_to_reach_five_percent():
+    # smallest two-sided p is 2 / 2**n: n = 5 -> 0.0625, n = 6 -> 0.03125
+    assert stats.min_items_to_test(0.05) == 6
+    assert stats.min_items_to_test(0.01) == 8  # 2/128 = 0.0156 >= 0.01, 2/256 = 0.0078
+    assert stats.min_items_to_test(0.5) == 3  # 2/4 = 0.5 is not below 0.5, 2/8 is
+
+
+def _significance_of(base, cand):
+    paired = paired_bootstrap(base, cand, seed=0)
+    p = paired_permutation_pvalue(base, cand, seed=0)
+    return p, paired["ci"], stats.significance(len(base), paired["ci"], p)
+
+
+def test_one_item_is_never_significant_though_its_interval_excludes_zero():
+    p, ci, verdict = _significance_of([0.2], [0.5])
+    assert ci[0] == ci[1] > 0  # a zero-width interval that "excludes 0"
+    assert p == 1.0  # 2 of 2 sign patterns reach |sum| = 0.3
+    assert verdict == (None, "too few items to test (n = 1)")
+
+
+def test_five_items_all_better_are_not_significant():
+    p, ci, verdict = _significance_of([0.0] * 5, [1.0] * 5)
+    assert p == 0.0625  # 2 / 2**5
+    assert verdict == (None, "too few items to test (n = 5)")
+
+
+def test_six_items_all_better_are_significant():
+    p, ci, verdict = _significance_of([0.0] * 6, [1.0] * 6)
+    assert p == 0.03125  # 2 / 2**6
+    assert ci[0] > 0
+    assert verdict == (True, None)
+
+
+def test_six_items_with_one_worse_are_tested_and_not_significant():
+    p, ci, verdict = _significance_of([0.0] * 6, [1.0] * 5 + [-1.0])
+    assert p == 14 / 64  # |sum| >= 4 needs at most one minus or at most one plus
+    assert verdict == (False, None)
+
+
+def test_both_conditions_are_needed():
+    assert stats.significance(10, (0.01, 0.2), 0.2) == (False, None)  # interval excludes 0, p does not agree
+    assert stats.significance(10, (-0.01, 0.2), 0.01) == (False, None)  # p agrees, interval does not
+    assert stats.significance(10, (0.01, 0.2), 0.01) == (True, None)
+    assert stats.significance(10, (-0.3, -0.1), 0.001) == (True, None)

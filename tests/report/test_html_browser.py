@@ -182,7 +182,7 @@ def test_report_in_a_real_browser(browser, run, run_dir):
 def test_compare_in_a_real_browser(browser, run_dir, tmp_path):
     context = started(browser)
     side = load_side(run_dir)
-    comparison = compare(side, side, [("lead-2", "tiny-llama"), ("tiny-llama", "tiny-t5")], {"summary.rouge1": Gate(max_drop=0.02)}, resamples=200)
+    comparison = compare(side, side, [("lead-2", "tiny-llama"), ("tiny-llama", "tiny-t5")], {"summary.rouge1": Gate(max_drop=0.02, require_significance=False)}, resamples=200)
     path = tmp_path / "compare.html"
     path.write_text(compare_html(comparison), encoding="utf-8")
     watched = Watched(context)
