@@ -33,6 +33,26 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
+def _whole_number(low: int, high: int):
+    """An argparse type: an integer in [low, high], else a usage error naming the range."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}; got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}; got {value}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+SEED = _whole_number(0, 2**32 - 1)  # as a config's seed: numpy and torch take seeds in [0, 2**32-1]
+RESAMPLES = _whole_number(1, 1_000_000)  # as a config's scoring.bootstrap_resamples
+
+
 def build_parser() -> argparse.ArgumentParser:
     commands = "\n".join(f"  {name:<10} {text}" for name, text in SUBCOMMANDS.items())
     parser = Parser(
@@ -75,8 +95,8 @@ def build_score_parser() -> argparse.ArgumentParser:
     rouge.add_argument("--sentence-split", choices=["pysbd", "newline"], default="pysbd", help="rougeLsum's sentences (default pysbd)")
     rouge.add_argument("--rouge155-average", action="store_true", help="also ROUGE-1.5.5's bootstrap Average R/P/F with 95%% intervals")
     rouge.add_argument("--processes", type=int, default=1, metavar="N", help="score on N processes (default 1)")
-    parser.add_argument("--resamples", type=int, default=1000, metavar="N", help="bootstrap resamples for the intervals (default 1000)")
-    parser.add_argument("--seed", type=int, default=0, metavar="N", help="bootstrap seed (default 0)")
+    parser.add_argument("--resamples", type=RESAMPLES, default=1000, metavar="N", help="bootstrap resamples for the intervals (default 1000)")
+    parser.add_argument("--seed", type=SEED, default=0, metavar="N", help="bootstrap seed (default 0)")
     return parser
 
 
@@ -106,8 +126,8 @@ def build_compare_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", metavar="FILE", help="also write the comparison as JSON")
     parser.add_argument("--markdown", metavar="FILE", help="also write the Markdown (e.g. $GITHUB_STEP_SUMMARY)")
     parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page of the comparison")
-    parser.add_argument("--resamples", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
-    parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the bootstrap and permutation test (default 0)")
+    parser.add_argument("--resamples", type=RESAMPLES, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
+    parser.add_argument("--seed", type=SEED, default=0, metavar="N", help="seed of the bootstrap and permutation test (default 0)")
     return parser
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from harness.atomic import write_atomic
 from harness.compare import check_comparable, compare, load_side, model_pairs
 from harness.config import load_config
 from harness.gates import Gate, parse_gate_option
 from harness.report.compare_markdown import compare_json, compare_markdown
 from harness.report.html import compare_html
-from harness.report.files import write_atomic
 
 
 def gates_from(config_path: str | None, options: list[str]) -> dict[str, Gate]:

@@ -12,14 +12,22 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_serializer, field_validator, model_validator
 
 from harness.errors import HarnessError
 from harness.executors.ray_executor import RaySettings
 from harness.gates import Gate, check_gate_key
+from harness.metrics.qa import QA_METRICS
 from harness.sources.datasets_source import DatasetSource
 from harness.sources.squad_import import SquadSource
 from harness.yaml_errors import describe_validation_error, read_yaml
+
+
+SEED_MAX = 2**32 - 1
+"""numpy (and transformers.set_seed) take seeds in [0, 2**32-1]."""
+MAX_NEW_TOKENS = 32768
+MAX_BATCH_SIZE = 4096
+MAX_RESAMPLES = 1_000_000
 
 
 class Strict(BaseModel):
@@ -38,7 +46,7 @@ class QAPostprocess(Strict):
 class TaskConfig(Strict):
     prompt: str
     """A template with `{article}` (and `{question}` for qa) placeholders."""
-    max_new_tokens: int = Field(gt=0)
+    max_new_tokens: int = Field(ge=1, le=MAX_NEW_TOKENS)
     stop: tuple[str, ...] = ()
     """Generation stops at the first of these strings; the string itself is cut off."""
     do_sample: bool = False
@@ -151,7 +159,7 @@ class HFModel(Strict):
     """auto: float32 on CPU (bfloat16 measured 3-5x slower there), bfloat16 on CUDA."""
     device: str = "auto"
     """auto, cpu, cuda, cuda:N or mps."""
-    batch_size: Annotated[int, Field(gt=0)] | Literal["auto"] = "auto"
+    batch_size: Annotated[int, Field(ge=1, le=MAX_BATCH_SIZE)] | Literal["auto"] = "auto"
     """auto: 8 on CPU, 32 on CUDA, halved on out-of-memory."""
     prefix_reuse: bool = True
     """Prefill an article's shared prompt prefix once for all its questions (README, "Generation cache, resume and re-scoring")."""
@@ -171,11 +179,8 @@ BACKENDS = ("hf", "lead")
 
 
 class Scoring(Strict):
-    rouge_types: tuple[Literal["rouge1", "rouge2", "rougeL", "rougeLsum"], ...] = (
-        "rouge1",
-        "rouge2",
-        "rougeL",
-        "rougeLsum",
+    rouge_types: tuple[Literal["rouge1", "rouge2", "rougeL", "rougeLsum"], ...] = Field(
+        default=("rouge1", "rouge2", "rougeL", "rougeLsum"), min_length=1
     )
     use_stemmer: bool = True
     """Porter stemming, as in most published ROUGE numbers (ROUGE-1.5.5 -m)."""
@@ -186,7 +191,7 @@ class Scoring(Strict):
     """default: rouge-score's (ASCII letters and digits only); unicode: every script (Korean, Chinese, ...)."""
     sentence_split: Literal["pysbd", "newline"] = "pysbd"
     """How rougeLsum finds sentences: pysbd rules, or the text's own lines."""
-    bootstrap_resamples: int = Field(default=1000, ge=1)
+    bootstrap_resamples: int = Field(default=1000, ge=1, le=MAX_RESAMPLES)
     """Resamples of the seeded percentile bootstrap behind every 95% interval (seed: the run's)."""
 
 
@@ -227,15 +232,17 @@ class RunConfig(Strict):
     models: tuple[ModelConfig, ...] = Field(min_length=1)
     tasks: Tasks = Tasks()
     scoring: Scoring = Scoring()
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=SEED_MAX)
     gates: dict[str, Gate] = {}
     """Regression gates for `compare` and `--baseline`, e.g. {"summary.rougeL": {"max_drop": 0.02}}."""
 
     @field_validator("gates")
     @classmethod
-    def _gate_keys(cls, gates):
+    def _gate_keys(cls, gates, info: ValidationInfo):
+        scoring = info.data.get("scoring")  # absent when scoring itself failed (that error is reported)
+        metrics = {"summary": tuple(scoring.rouge_types), "qa": QA_METRICS} if scoring is not None else None
         for key in gates:
-            check_gate_key(key)
+            check_gate_key(key, metrics, summary_note=" (the configured scoring.rouge_types)")
         return gates
 
     @model_validator(mode="after")

@@ -1,20 +1,37 @@
 """Reads an eval-set YAML file (see README, "Eval-set format") into `Article` records.
 
 Validation happens here, at the boundary, so nothing downstream meets an empty article, a
-question without answers or a duplicate id.
+question without answers, a duplicate id, a gold answer that SQuAD normalisation empties, or
+text that cannot be written out as UTF-8. Every text field must be a YAML string as written:
+YAML turns unquoted `yes` into a boolean and `[x]` into a list, and silently making text of
+those would change the gold answers.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness.errors import HarnessError
+from harness.metrics.qa import normalize_answer
 from harness.records import Article, Question, Reference
-from harness.yaml_errors import describe_validation_error, read_yaml
+from harness.yaml_errors import describe_validation_error, read_yaml, unwritable
 
 ID_PATTERN = r"^[\w.\-]+$"
+
+
+def _writable(text: str) -> str:
+    problem = unwritable(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+Text = Annotated[str, Field(strict=True), AfterValidator(_writable)]
+"""A YAML string as written: no number, boolean, list or mapping made into text; writable as UTF-8."""
+Id = Annotated[str, Field(strict=True, pattern=ID_PATTERN)]
 
 
 class _Strict(BaseModel):
@@ -22,8 +39,8 @@ class _Strict(BaseModel):
 
 
 class ReferenceEntry(_Strict):
-    id: str = Field(pattern=ID_PATTERN)
-    text: str
+    id: Id
+    text: Text
 
     @field_validator("text")
     @classmethod
@@ -34,29 +51,40 @@ class ReferenceEntry(_Strict):
 
 
 class QuestionEntry(_Strict):
-    id: str = Field(pattern=ID_PATTERN)
-    question: str = Field(min_length=1)
-    answers: tuple[str, ...]
-    evidence: str | None = None
+    id: Id
+    question: Text = Field(min_length=1)
+    answers: tuple[Text, ...]
+    evidence: Text | None = None
 
     @field_validator("answers", mode="before")
     @classmethod
-    def _answers(cls, answers):
-        if isinstance(answers, (str, int, float)):
-            answers = [answers]  # a lone answer is a list of one
-        if not answers:
+    def _listed(cls, answers):
+        if answers is None or (isinstance(answers, (list, tuple)) and not answers):
             raise ValueError("a question needs at least one answer (the first is the gold answer)")
-        cleaned = [str(a).strip() for a in answers]
-        if not all(cleaned):
-            raise ValueError("an answer is empty")
-        return tuple(cleaned)
+        if not isinstance(answers, (list, tuple)):
+            answers = [answers]  # a lone answer is a list of one (and must be text like any other)
+        return answers
+
+    @field_validator("answers")
+    @classmethod
+    def _answers(cls, answers):
+        cleaned = tuple(a.strip() for a in answers)
+        for number, answer in enumerate(cleaned, 1):
+            if not answer:
+                raise ValueError(f"an answer is empty (answer {number})")
+            if not normalize_answer(answer):
+                raise ValueError(
+                    f"answer {number} {answer!r} is empty under SQuAD normalisation (lower-case, no punctuation, "
+                    "no a/an/the), so an empty prediction would score exact match 1; give the answer's words"
+                )
+        return cleaned
 
 
 class ArticleEntry(_Strict):
-    id: str = Field(pattern=ID_PATTERN)
-    title: str | None = None
-    source: str | None = None
-    text: str | None = None
+    id: Id
+    title: Text | None = None
+    source: Text | None = None
+    text: Text | None = None
     text_file: Path | None = None
     references: tuple[ReferenceEntry, ...] = ()
     questions: tuple[QuestionEntry, ...] = ()
@@ -108,11 +136,16 @@ def _to_article(path: Path, index: int, entry: ArticleEntry) -> Article:
             raise HarnessError(f"{path}: {key}.text_file: file not found: {text_path}")
         try:
             text = text_path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise HarnessError(f"{path}: {key}.text_file: {text_path} is not UTF-8 text") from None
+        except UnicodeDecodeError as exc:
+            raise HarnessError(
+                f"{path}: {key}.text_file: {text_path} is not UTF-8 text (byte {exc.start + 1}: {exc.reason}); save it as UTF-8"
+            ) from None
         key += ".text_file"
     else:
         text, key = entry.text, key + ".text"
+    problem = unwritable(text)
+    if problem:
+        raise HarnessError(f"{path}: {key}: {problem}")
     text = text.strip()
     if not text:
         raise HarnessError(f"{path}: {key}: the article text is empty")

@@ -27,18 +27,31 @@ class Gate(BaseModel):
         return self
 
 
-def check_gate_key(key: str) -> tuple[str, str]:
+def check_gate_key(key: str, metrics: dict[str, tuple[str, ...]] | None = None, summary_note: str = "") -> tuple[str, str]:
+    """(task, metric) of a gate key, or ValueError. With `metrics` ({task: metric names}), the
+    metric must be one the task produces; `summary_note` says where the summary names come from."""
     task, _, metric = key.partition(".")
     if task not in TASKS or not metric:
         raise ValueError(f"gate {key!r} must be TASK.METRIC with TASK one of {', '.join(TASKS)} (e.g. summary.rougeL)")
+    if metrics is not None and metric not in metrics[task]:
+        note = summary_note if task == "summary" else ""
+        raise ValueError(f"gate {key!r}: {task} has no metric {metric!r}; {task} gates take {', '.join(metrics[task])}{note}")
     return task, metric
+
+
+def gate_metrics() -> dict[str, tuple[str, ...]]:
+    """Every metric a report can hold per task (a run scores the ROUGE types its config names)."""
+    from harness.metrics.qa import QA_METRICS
+    from harness.metrics.rouge import ALL_TYPES
+
+    return {"summary": ALL_TYPES, "qa": QA_METRICS}
 
 
 def parse_gate_option(text: str) -> tuple[str, Gate]:
     """`summary.rougeL:max_drop=0.02,require_significance=false` from the command line."""
     key, _, rules = text.partition(":")
     try:
-        check_gate_key(key)
+        check_gate_key(key, gate_metrics())
         values = {}
         for rule in filter(None, rules.split(",")):
             name, _, value = rule.partition("=")

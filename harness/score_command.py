@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.atomic import write_atomic
 from harness.errors import HarnessError
 from harness.metrics.stats import mean_ci
 from harness.scoring import QA_SIGNATURE, ci_signature
@@ -76,8 +77,6 @@ def score_summaries(predictions_path: str, reference_paths: list[str], options, 
 def write_result(result: dict, output: str | None) -> str:
     text = json.dumps(result, indent=2, ensure_ascii=False, default=_jsonable) + "\n"
     if output:
-        from harness.report.files import write_atomic
-
         write_atomic(Path(output), text)
     return text
 

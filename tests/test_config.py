@@ -72,3 +72,65 @@ def test_bad_configs_say_file_key_and_fix(tmp_path, text, expected):
 def test_missing_config_file(tmp_path):
     with pytest.raises(HarnessError, match="config file not found: .*nope.yaml"):
         load_config(tmp_path / "nope.yaml")
+
+
+HF = "{name: m, backend: hf, source: {hub: org/model}}"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # values that validated and failed later: the allowed range is in the schema and the message
+        (GOOD + "seed: -1\n", "seed: must be a whole number from 0 to 4294967295; got -1"),
+        (GOOD + f"seed: {2**32}\n", "seed: must be a whole number from 0 to 4294967295; got 4294967296"),
+        (GOOD + "scoring: {rouge_types: []}\n", "scoring.rouge_types: needs at least 1 item(s), got 0; choose from rouge1, rouge2, rougeL, rougeLsum"),
+        (GOOD + "scoring: {bootstrap_resamples: 0}\n", "scoring.bootstrap_resamples: must be a whole number from 1 to 1000000; got 0"),
+        (GOOD + "scoring: {bootstrap_resamples: 1000000000}\n", "scoring.bootstrap_resamples: must be a whole number from 1 to 1000000"),
+        (GOOD + "tasks: {summary: {prompt: '{article}', max_new_tokens: 0}}\n", "tasks.summary.max_new_tokens: must be a whole number from 1 to 32768; got 0"),
+        (GOOD + "tasks: {summary: {prompt: '{article}', max_new_tokens: 100000}}\n", "tasks.summary.max_new_tokens: must be a whole number from 1 to 32768; got 100000"),
+        (GOOD.replace("backend: hf,", "backend: hf, batch_size: 0,"), "models[0].batch_size: must be a whole number from 1 to 4096 or auto; got 0"),
+        (GOOD.replace("backend: hf,", "backend: hf, batch_size: 100000,"), "models[0].batch_size: must be a whole number from 1 to 4096 or auto; got 100000"),
+        (GOOD.replace("backend: hf,", "backend: hf, batch_size: big,"), "models[0].batch_size: must be a whole number from 1 to 4096 or auto; got 'big'"),
+        # messages name the key path and what is allowed there
+        (GOOD.replace("backend: hf,", ""), "models[0].backend: required key is missing; set it to one of: hf, lead"),
+        (GOOD + "gates: {summary.rougeL: {max_drop: 0.1, colour: red}}\n",
+         'gates["summary.rougeL"].colour: unknown key; allowed keys here: max_drop, min, require_significance'),
+        (GOOD + "executor: {ray: {colour: red}}\n",
+         "executor.ray.colour: unknown key; allowed keys here: address, num_workers, gpus_per_worker, cpus_per_worker, shard_size"),
+        (GOOD + "executor: {colour: red}\n", "executor.colour: unknown key; allowed keys here: ray"),
+        (GOOD + "gates: {summary.rougeX: {min: 0.1}}\n",
+         "gates: gate 'summary.rougeX': summary has no metric 'rougeX'; summary gates take rouge1, rouge2, rougeL, rougeLsum"),
+        (GOOD + "scoring: {rouge_types: [rouge1]}\ngates: {summary.rougeL: {min: 0.1}}\n",
+         "summary has no metric 'rougeL'; summary gates take rouge1 (the configured scoring.rouge_types)"),
+        (GOOD + "gates: {qa.bleu: {min: 0.1}}\n", "gates: gate 'qa.bleu': qa has no metric 'bleu'; qa gates take exact_match, f1, contains"),
+        ("eval_set: ev.yaml\nmodels: [foo]\n", "models[0]: must be a mapping of keys (key: value), got 'foo'"),
+        (GOOD.replace("name: m,", "name: 5,"), 'models[0].name: must be text, got the number 5; quote the value to keep it as written, e.g. "5"'),
+    ],
+)
+def test_bounds_and_messages_name_the_key_and_the_allowed_values(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(HarnessError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: "), message
+    assert expected in message, message
+    assert "\n" not in message
+    for jargon in ("constrained-int", "literal[", "discriminator", "Input should be"):
+        assert jargon not in message, message
+
+
+def test_the_edges_of_each_range_load(tmp_path):
+    config = load_config(write(tmp_path, GOOD.replace("backend: hf,", "backend: hf, batch_size: 4096,") + f"""
+seed: {2**32 - 1}
+scoring: {{rouge_types: [rougeL], bootstrap_resamples: 1000000}}
+tasks: {{summary: {{prompt: '{{article}}', max_new_tokens: 32768}}}}
+gates: {{summary.rougeL: {{min: 0.1}}, qa.contains: {{min: 0.5}}}}
+"""))
+    assert (config.seed, config.scoring.bootstrap_resamples, config.tasks.summary.max_new_tokens) == (2**32 - 1, 1_000_000, 32768)
+    assert config.models[0].batch_size == 4096 and set(config.gates) == {"summary.rougeL", "qa.contains"}
+
+
+def test_qa_gates_take_exactly_the_metrics_qa_scoring_produces():
+    from harness.metrics.qa import QA_METRICS, qa_scores
+
+    assert tuple(qa_scores("x", ["x"])[0]) == QA_METRICS

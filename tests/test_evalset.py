@@ -39,14 +39,14 @@ def test_several_articles_inline_text_and_text_file(tmp_path):
     (tmp_path / "b.txt").write_text("Body of b.\n")
     data = {
         "articles": [
-            {"id": "a", "text": "Body of a.", "questions": [{"id": "q", "question": "?", "answers": "a"}]},
+            {"id": "a", "text": "Body of a.", "questions": [{"id": "q", "question": "?", "answers": "x"}]},
             {"id": "b", "text_file": "b.txt", "references": [{"id": "r", "text": "b"}]},
         ]
     }
     (tmp_path / "set.yaml").write_text(yaml.safe_dump(data))
     a, b = load_eval_set(tmp_path / "set.yaml")
     assert (a.text, b.text) == ("Body of a.", "Body of b.")
-    assert a.questions[0].answers == ("a",)
+    assert a.questions[0].answers == ("x",)  # a lone answer is a list of one ("a" itself normalises to nothing)
 
 
 def _article(**changes):
@@ -80,3 +80,76 @@ def test_bad_eval_sets(tmp_path, articles, expected):
     with pytest.raises(HarnessError) as info:
         load_eval_set(path)
     assert str(info.value).startswith(str(path)) and expected in str(info.value), str(info.value)
+
+
+def _question_yaml(tmp_path, answers: str, question: str = '"Where?"', reference: str = '"Seoul"', text: str = '"Seoul."'):
+    """An eval set written by hand: YAML's own readings of unquoted values are the point."""
+    path = tmp_path / "set.yaml"
+    path.write_text(
+        f"articles:\n  - id: a\n    text: {text}\n    references: [{{id: r, text: {reference}}}]\n"
+        f"    questions:\n      - {{id: q, question: {question}, answers: {answers}}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+QUOTE = "quote the value to keep it as written"
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        # YAML makes these something other than text; they were silently turned into "True", "['x']", "a"
+        ({"answers": "[yes]"}, "questions[0].answers[0]: must be text, got a boolean (true: YAML reads unquoted yes"),
+        ({"answers": "[Seoul, no]"}, "questions[0].answers[1]: must be text, got a boolean (false"),
+        ({"answers": "yes"}, "questions[0].answers[0]: must be text, got a boolean"),
+        ({"answers": "[[x]]"}, "questions[0].answers[0]: must be text, got a list"),
+        ({"answers": "{a: 1}"}, "questions[0].answers[0]: must be text, got a mapping"),
+        ({"answers": "[2019]"}, 'questions[0].answers[0]: must be text, got the number 2019; quote the value to keep it as written, e.g. "2019"'),
+        ({"answers": "[Seoul, ~]"}, "questions[0].answers[1]: must be text, got nothing (an empty value, null or ~)"),
+        ({"question": "12"}, "questions[0].question: must be text, got the number 12"),
+        ({"reference": "on"}, "references[0].text: must be text, got a boolean"),
+        ({"text": "1.5"}, "articles[0].text: must be text, got the number 1.5"),
+        # a gold answer SQuAD normalisation empties would give an empty prediction EM 1
+        ({"answers": "[Seoul, the]"}, "questions[0].answers: answer 2 'the' is empty under SQuAD normalisation"),
+        ({"answers": '["..."]'}, "questions[0].answers: answer 1 '...' is empty under SQuAD normalisation"),
+        ({"answers": '["A."]'}, "answer 1 'A.' is empty under SQuAD normalisation"),
+        ({"answers": '[""]'}, "questions[0].answers: an answer is empty"),
+        # text that cannot be written out (a lone surrogate, from a YAML escape)
+        ({"text": '"Seoul \\ud800."'}, "articles[0].text: character 7 is a lone surrogate (U+D800), which cannot be written as UTF-8"),
+        ({"reference": '"Seoul\\udfff"'}, "references[0].text: character 6 is a lone surrogate (U+DFFF)"),
+        ({"question": '"Where \\ud800?"'}, "questions[0].question: character 7 is a lone surrogate"),
+        ({"answers": '["Seoul", "\\ud800"]'}, "questions[0].answers[1]: character 1 is a lone surrogate"),
+        ({"answers": '["\\ud83d\\ude00"]'}, "not a \\uD8xx\\uDCxx pair"),  # YAML does not join a pair
+    ],
+)
+def test_eval_set_text_is_text_as_written(tmp_path, changes, expected):
+    path = _question_yaml(tmp_path, **{"answers": "[Seoul]", **changes})
+    with pytest.raises(HarnessError) as info:
+        load_eval_set(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: articles[0]") and expected in message, message
+    assert "\n" not in message
+    message.encode("utf-8")  # the error itself can be printed
+    if "must be text" in message:
+        assert QUOTE in message
+
+
+def test_quoted_values_are_kept_as_written(tmp_path):
+    path = _question_yaml(tmp_path, '["yes", "[x]", "2019", "010", "a: 1"]', question='"12"', reference='"on"')
+    (article,) = load_eval_set(path)
+    assert article.questions[0].answers == ("yes", "[x]", "2019", "010", "a: 1")
+    assert (article.questions[0].question, article.references[0].text) == ("12", "on")
+
+
+def test_text_file_that_is_not_writable_text(tmp_path):
+    (tmp_path / "a.txt").write_bytes("Seoul ".encode() + b"\xed\xa0\x80.")  # a surrogate encoded as if UTF-8
+    article = _article(text_file="a.txt")
+    del article["text"]
+    path = tmp_path / "set.yaml"
+    path.write_text(yaml.safe_dump({"articles": [article]}))
+    with pytest.raises(HarnessError) as info:
+        load_eval_set(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: articles[0].text_file: {tmp_path / 'a.txt'} is not UTF-8 text (byte 7"), message
+    assert message.endswith("save it as UTF-8") and "\n" not in message

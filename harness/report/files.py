@@ -1,23 +1,10 @@
-"""Atomic file writes and the run folder, so no reader ever sees half a report."""
+"""The run folder: a new one per run, never reused (files in it are written with
+harness.atomic.write_atomic, so no reader ever sees half a report)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path` in one step."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def new_run_dir(output_dir: Path, label: str) -> Path:

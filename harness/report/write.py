@@ -6,7 +6,7 @@ from pathlib import Path
 
 from harness.provenance import now
 from harness.records import RunResult
-from harness.report.files import write_atomic
+from harness.atomic import write_atomic
 from harness.report.html import report_html
 from harness.report.json_report import predictions_jsonl, report_json
 from harness.report.markdown import report_markdown
