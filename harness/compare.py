@@ -75,6 +75,8 @@ class Comparison:
     only_in_baseline: dict[str, list] = field(default_factory=dict)
     only_in_candidate: dict[str, list] = field(default_factory=dict)
     changed: list[dict] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    """What the candidate lost: models that failed or vanished, items missing from a task."""
     methods: dict = field(default_factory=lambda: {"ci": CI_METHOD, "p_value": P_VALUE_METHOD})
 
     @property
@@ -124,7 +126,9 @@ def model_pairs(baseline: Side, candidate: Side, explicit: list[str]) -> list[tu
                 )
             pairs.append((base, cand))
         return pairs
-    pairs = [(name, name) for name in baseline.scores if name in candidate.scores]
+    # every baseline model that the candidate also lists, even as failed: compare() fails its gates
+    listed = {entry.get("name") for entry in candidate.report.get("models", [])} | set(candidate.scores)
+    pairs = [(name, name) for name in baseline.scores if name in listed]
     if not pairs:
         raise HarnessError(
             f"no model name is in both runs (baseline: {sorted(baseline.scores)}, candidate: {sorted(candidate.scores)}); use --pair BASE:CAND"
@@ -134,12 +138,28 @@ def model_pairs(baseline: Side, candidate: Side, explicit: list[str]) -> list[tu
 
 def compare(baseline: Side, candidate: Side, pairs: list[tuple[str, str]], gates: dict[str, Gate], resamples: int = 1000, seed: int = 0) -> Comparison:
     result = Comparison(str(baseline.path), str(candidate.path), pairs, [], [])
+    # (baseline model, candidate model) -> task -> why the candidate lacks that task's items
+    lost: dict[tuple[str, str], dict[str, str]] = {}
+    candidate_status = {entry.get("name"): entry for entry in candidate.report.get("models", []) if isinstance(entry, dict)}
+    listed = set(candidate_status) | set(candidate.scores)
+    paired = {base for base, _ in pairs}
+    for vanished in (name for name in baseline.scores if name not in paired and name not in listed):
+        lost[(vanished, vanished)] = {key[1]: "is missing from the candidate run" for key in baseline.scores[vanished]}
     for base_model, cand_model in pairs:
-        b_items, c_items = baseline.scores[base_model], candidate.scores[cand_model]
+        b_items, c_items = baseline.scores.get(base_model, {}), candidate.scores.get(cand_model, {})
         shared = [key for key in b_items if key in c_items]
         label = base_model if base_model == cand_model else f"{base_model}:{cand_model}"
         result.only_in_baseline[label] = [list(k) for k in b_items if k not in c_items]
         result.only_in_candidate[label] = [list(k) for k in c_items if k not in b_items]
+        entry = candidate_status.get(cand_model) or {}
+        if entry.get("status") == "failed":
+            lost[(base_model, cand_model)] = {key[1]: f"failed in the candidate run: {entry.get('error') or 'no error recorded'}" for key in b_items}
+        else:
+            for task in dict.fromkeys(key[1] for key in b_items):
+                total = sum(1 for key in b_items if key[1] == task)
+                missing = sum(1 for key in b_items if key[1] == task and key not in c_items)
+                if missing:
+                    lost.setdefault((base_model, cand_model), {})[task] = f"lost {missing} of {total} {task} items in the candidate run"
         metrics = _metrics(b_items, c_items, shared)
         for task, metric in metrics:
             keys = [k for k in shared if k[1] == task and metric in b_items[k] and metric in c_items[k]]
@@ -147,11 +167,22 @@ def compare(baseline: Side, candidate: Side, pairs: list[tuple[str, str]], gates
             cand = [c_items[k][metric] for k in keys]
             result.deltas.append(_delta(base_model, cand_model, task, metric, base, cand, resamples, seed))
         result.changed += _changed(baseline, candidate, base_model, cand_model, shared)
+    for (base_model, cand_model), reasons in lost.items():
+        for task, reason in reasons.items():
+            name = cand_model if base_model == cand_model else f"{base_model} → {cand_model}"
+            finding = f"{name} {reason}"
+            if finding not in result.findings:
+                result.findings.append(finding)
     for key, gate in gates.items():
         task, metric = check_gate_key(key)
         for delta in (d for d in result.deltas if (d.task, d.metric) == (task, metric)):
             result.gates += _apply(key, gate, delta)
-        if not any((d.task, d.metric) == (task, metric) for d in result.deltas):
+        # a model that failed, vanished or lost items fails every gate on that task: a gate that
+        # cannot see the candidate's items must not pass
+        for (base_model, cand_model), reasons in lost.items():
+            if task in reasons:
+                result.gates.append(GateResult(key, base_model, cand_model, "complete", False, f"{cand_model} {reasons[task]}"))
+        if not any(g.gate == key for g in result.gates):
             result.gates.append(GateResult(key, "-", "-", "present", False, f"no model has {key} in both runs"))
     return result
 
@@ -204,7 +235,7 @@ def _f(value, digits: int = 4) -> str:
 
 def _changed(baseline: Side, candidate: Side, base_model: str, cand_model: str, shared: list[tuple]) -> list[dict]:
     """Summaries whose ROUGE moved most and questions that flipped right <-> wrong."""
-    b_scores, c_scores = baseline.scores[base_model], candidate.scores[cand_model]
+    b_scores, c_scores = baseline.scores.get(base_model, {}), candidate.scores.get(cand_model, {})
     out = []
     summaries = [k for k in shared if k[1] == "summary"]
     metric = next((m for m in ("rougeLsum", "rougeL", "rouge1") if all(m in b_scores[k] for k in summaries)), None)

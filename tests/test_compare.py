@@ -186,3 +186,54 @@ def test_five_items_all_worse_are_not_significant_six_are(tmp_path, capsys):
         assert delta["significant"] is significant
         assert got == code, out
     assert "too few items to test (n = 5)" in json.loads((tmp_path / "c5.json").read_text())["gates"][0]["detail"]
+
+
+# --- a gated model that failed, vanished or lost items fails the gate ------------------------
+
+
+def _fail_model(run, name: str, error: str = "generation failed: IndexError: index out of range"):
+    """Mark `name` failed in a make_run folder and drop its outputs, as a real failed run writes it."""
+    report = json.loads((run / "report.json").read_text())
+    report["models"] = [{**m, "status": "failed", "error": error} if m["name"] == name else m for m in report["models"]]
+    (run / "report.json").write_text(json.dumps(report))
+    lines = [line for line in (run / "predictions.jsonl").read_text().splitlines() if json.loads(line)["model"] != name]
+    (run / "predictions.jsonl").write_text("".join(line + "\n" for line in lines))
+    return run
+
+
+@pytest.mark.parametrize("how", ["failed", "missing"])
+def test_a_gated_model_that_failed_or_vanished_in_the_candidate_fails_the_gate(tmp_path, capsys, how):
+    a = make_run(tmp_path / "a", {"m": BASE, "other": BASE})
+    if how == "failed":
+        b = _fail_model(make_run(tmp_path / "b", {"m": BASE, "other": BASE}), "m")
+        reason = "m failed in the candidate run: generation failed: IndexError"
+    else:
+        b = make_run(tmp_path / "b", {"other": BASE})
+        reason = "m is missing from the candidate run"
+    code, out = compare_in_process(capsys, a, b, "--gate", "qa.exact_match:max_drop=0.05", "--json", tmp_path / "c.json")
+    assert code == 1, out
+    data = json.loads((tmp_path / "c.json").read_text())
+    failed = [g for g in data["gates"] if not g["passed"]]
+    assert [(g["candidate_model"], g["rule"]) for g in failed] == [("m", "complete")] and reason in failed[0]["detail"]
+    assert [g["passed"] for g in data["gates"] if g["candidate_model"] == "other"] == [True]  # the others are still gated
+    assert "# Comparison: FAIL" in out and "## What the candidate lost" in out and reason in out
+
+
+def test_the_only_model_failing_in_the_candidate_fails_the_gate_not_the_usage(tmp_path, capsys):
+    a = make_run(tmp_path / "a", {"m": BASE})
+    b = _fail_model(make_run(tmp_path / "b", {"m": BASE}), "m")
+    code, out = compare_in_process(capsys, a, b, "--gate", "qa.exact_match:min=0.5")
+    assert code == 1 and "❌ fail" in out and "m failed in the candidate run" in out
+
+
+def test_items_lost_from_a_task_are_a_finding_and_fail_its_gates(tmp_path, capsys):
+    a, b = make_run(tmp_path / "a", {"m": BASE}), make_run(tmp_path / "b", {"m": BASE[:30]})
+    code, out = compare_in_process(capsys, a, b, "--gate", "qa.exact_match:max_drop=0.05", "--json", tmp_path / "c.json", "--html", tmp_path / "c.html")
+    assert code == 1
+    data = json.loads((tmp_path / "c.json").read_text())
+    assert data["findings"] == ["m lost 10 of 40 qa items in the candidate run"]
+    assert [(g["rule"], g["passed"]) for g in data["gates"]] == [("max_drop=0.05", True), ("complete", False)]
+    assert "m lost 10 of 40 qa items in the candidate run" in (tmp_path / "c.html").read_text()
+    # without gates it is still named, and nothing fails
+    code, out = compare_in_process(capsys, a, b)
+    assert code == 0 and "m lost 10 of 40 qa items in the candidate run" in out

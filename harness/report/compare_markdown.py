@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 
 from harness.compare import Comparison
-from harness.report.markdown import _table
+from harness.report.markdown import _cell, _table
 
 
 def _f(value, digits: int = 4) -> str:
@@ -22,6 +22,8 @@ def compare_markdown(comparison: Comparison) -> str:
     if comparison.passed and comparison.untestable:
         verdict += f" ({len(comparison.untestable)} gate check(s) could not be tested: too few items)"
     out = [f"# Comparison: {verdict}", "", f"Baseline `{comparison.baseline}` → candidate `{comparison.candidate}`.", ""]
+    if comparison.findings:
+        out += ["## What the candidate lost", "", *(f"- {_cell(finding)}" for finding in comparison.findings), ""]
     if comparison.gates:
         rows = [
             [("⚠️ untested" if g.untestable else "✅ pass" if g.passed else "❌ fail"), g.gate, g.rule, g.candidate_model if g.baseline_model == g.candidate_model else f"{g.baseline_model} → {g.candidate_model}", g.detail, _f(g.mde)]
