@@ -162,6 +162,9 @@ class HFModel(Strict):
     batch_size: Annotated[int, Field(ge=1, le=MAX_BATCH_SIZE)] | Literal["auto"] = "auto"
     """auto: 8 on CPU, 32 on CUDA, halved on out-of-memory."""
     prefix_reuse: bool = True
+    context_overflow: Literal["error", "truncate"] = "error"
+    """A prompt (plus max_new_tokens) longer than the model's context window: error names the
+    items and fails the model; truncate cuts the article's end until it fits, and marks the item."""
     """Prefill an article's shared prompt prefix once for all its questions (README, "Generation cache, resume and re-scoring")."""
     tasks: TaskOverrides = TaskOverrides()
 

@@ -62,6 +62,9 @@ class Request:
     top_p: float | None = None
     article: str = field(default="", repr=False, compare=False)
     """The article text itself, for backends that read it directly (Lead-k); not reported."""
+    truncated_tokens: int = 0
+    """Article tokens cut from the end so the prompt fits the model's context window
+    (`context_overflow: truncate`); 0 when the prompt is whole."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,8 @@ class ModelResult:
     new_tokens: int = 0
     """Tokens generated in this run (cached outputs are not counted)."""
     cached_items: int = 0
+    truncated_items: int = 0
+    """Items whose article was cut to fit the context window (context_overflow: truncate)."""
     efficiency: dict = field(default_factory=dict)
     """Prefill and decode tokens per second, peak memory (backends/efficiency.py)."""
     items: list[ScoredItem] = field(default_factory=list)

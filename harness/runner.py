@@ -115,6 +115,12 @@ def _run_model(model, plan: Plan, cache, console: Console) -> ModelResult:
     try:
         tasks = {task: plan.config.task(model, task) for task in TASKS if task in backend.tasks}
         requests = build_requests(plan.articles, tasks)
+        fit = getattr(backend, "fit_to_window", None)  # backends with a context window count every prompt first
+        try:
+            requests = fit(requests) if fit else requests
+        except HarnessError as exc:
+            return _failed(result, "context window check", exc, console)
+        result.truncated_items = sum(1 for r in requests if r.truncated_tokens)
         generations = _generate(backend, requests, model.name, cache, result, console)
         # rounded as report.json stores them, so a report rebuilt from it reads the same
         result.load_seconds = None if backend.load_seconds is None else round(backend.load_seconds, 3)

@@ -52,7 +52,8 @@ def _tokenizer(vocab_size: int = 400):
     )
 
 
-def build_causal(folder: Path, chat_template: bool = True, vocab_size: int | None = None, sliding_window: int | None = None) -> Path:
+def build_causal(folder: Path, chat_template: bool = True, vocab_size: int | None = None, sliding_window: int | None = None,
+                 max_positions: int = 2048) -> Path:
     """A 2-layer Llama. `vocab_size` smaller than the tokenizer's makes a model that loads but
     fails in generate (an embedding index out of range): a realistic mid-run failure."""
     import torch
@@ -73,7 +74,7 @@ def build_causal(folder: Path, chat_template: bool = True, vocab_size: int | Non
         num_hidden_layers=2,
         num_attention_heads=2,
         num_key_value_heads=2,
-        max_position_embeddings=2048,
+        max_position_embeddings=max_positions,
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,

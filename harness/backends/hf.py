@@ -13,6 +13,7 @@ from importlib import metadata
 from itertools import groupby
 
 from harness.backends import hf_prefix
+from harness.backends.context_window import context_window, fit_to_window
 from harness.backends.efficiency import Efficiency
 from harness.backends.sources import resolve
 from harness.config import HFModel
@@ -84,43 +85,70 @@ class HFBackend:
         }
         self.source_info = {**self.resolved.info, "dtype": self.identity["dtype"], "device": self.device}
         self.model = None
+        self.tokenizer = None
         self.load_seconds: float | None = None
         self.efficiency = Efficiency()
 
     # -- loading ---------------------------------------------------------------------------
 
+    def _ensure_tokenizer(self) -> None:
+        """The tokenizer and the model's config without its weights: enough to render and count
+        prompts, so a run whose outputs are all cached never loads the model."""
+        if self.tokenizer is not None:
+            return
+        from transformers import AutoConfig, AutoTokenizer
+
+        quiet_transformers()
+        location, kwargs = self.resolved.location, self.resolved.kwargs
+        self.model_config = AutoConfig.from_pretrained(location, **kwargs)
+        self.is_encoder_decoder = bool(self.model_config.is_encoder_decoder)
+        tokenizer = AutoTokenizer.from_pretrained(location, **kwargs)
+        if not self.is_encoder_decoder:
+            tokenizer.padding_side = "left"  # causal models continue from the last token
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+        has_template = bool(getattr(tokenizer, "chat_template", None))
+        if self.config.chat_template is True and not has_template:
+            raise HarnessError(f"model {self.config.name}: chat_template is true but the tokenizer has no chat template")
+        self.use_chat_template = has_template if self.config.chat_template == "auto" else self.config.chat_template
+        self.context_window = context_window(self.model_config, tokenizer)
+        self.source_info.update(chat_template=self.use_chat_template, context_window=self.context_window)
+        self.tokenizer = tokenizer
+
     def _ensure_loaded(self) -> None:
         if self.model is not None:
             return
         import torch
-        from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
-        quiet_transformers()
         started = time.perf_counter()
-        location, kwargs = self.resolved.location, self.resolved.kwargs
-        model_config = AutoConfig.from_pretrained(location, **kwargs)
-        self.is_encoder_decoder = bool(model_config.is_encoder_decoder)
+        self._ensure_tokenizer()
         model_class = AutoModelForSeq2SeqLM if self.is_encoder_decoder else AutoModelForCausalLM
-        self.tokenizer = AutoTokenizer.from_pretrained(location, **kwargs)
-        model = model_class.from_pretrained(location, dtype=self.dtype, **kwargs)
+        model = model_class.from_pretrained(self.resolved.location, dtype=self.dtype, **self.resolved.kwargs)
         model.to(self.device).eval()
         torch.manual_seed(self.seed)
-        if not self.is_encoder_decoder:
-            self.tokenizer.padding_side = "left"  # causal models continue from the last token
-        if self.tokenizer.pad_token is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
-        has_template = bool(getattr(self.tokenizer, "chat_template", None))
-        if self.config.chat_template is True and not has_template:
-            raise HarnessError(f"model {self.config.name}: chat_template is true but the tokenizer has no chat template")
-        self.use_chat_template = has_template if self.config.chat_template == "auto" else self.config.chat_template
         self.sliding_window = hf_prefix.has_sliding_window(model.config)
         self.model = model
         self.load_seconds = time.perf_counter() - started
-        self.source_info.update(architecture=type(model).__name__, chat_template=self.use_chat_template)
+        self.source_info.update(architecture=type(model).__name__)
+
+    def fit_to_window(self, requests: list[Request]) -> list[Request]:
+        """Every request as it fits the model's context window (see context_window.py)."""
+        self._ensure_tokenizer()
+        return fit_to_window(
+            requests,
+            model=self.config.name,
+            window=self.context_window,
+            new_tokens_share_window=not self.is_encoder_decoder,
+            policy=self.config.context_overflow,
+            count=lambda request: len(self._encode(self.render(request))),
+            article_tokens=lambda text: self.tokenizer(text, add_special_tokens=False)["input_ids"],
+            decode=lambda ids: self.tokenizer.decode(ids, skip_special_tokens=True),
+        )
 
     def render(self, request: Request) -> str:
         """The exact text the model sees: the chat template applied, or the plain prompt."""
-        self._ensure_loaded()
+        self._ensure_tokenizer()
         if self.use_chat_template:
             messages = [{"role": "user", "content": request.prompt}]
             if self.config.system_prompt:

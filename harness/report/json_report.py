@@ -25,6 +25,7 @@ def _model_entry(model: ModelResult) -> dict:
             "new_tokens_per_second": _round(model.tokens_per_second),
             "cached_items": model.cached_items,
         },
+        "truncated_items": model.truncated_items,
         "efficiency": model.efficiency,
         "metrics": model.metrics,
         "per_article": model.per_article,
@@ -71,6 +72,7 @@ def predictions_jsonl(run: RunResult) -> str:
                 "new_tokens": item.generation.new_tokens,
                 "seconds": round(item.generation.seconds, 4),
                 "cached": item.generation.cached,
+                "truncated_tokens": request.truncated_tokens,
             }
             if request.task == "qa":
                 line["answers"] = answers[(request.article_id, request.item_id)]
