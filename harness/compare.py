@@ -89,9 +89,12 @@ class Comparison:
 
 
 def load_side(path: str | Path) -> Side:
+    """A run folder or its report.json, validated for what compare reads (run_files.read_run)."""
     path = Path(path)
+    if path.is_file() and path.name != "report.json":
+        raise HarnessError(f"{path}: not a report.json; give a run folder or the report.json in it")
     run_dir = path.parent if path.is_file() else path
-    report, predictions = read_run(run_dir)
+    report, predictions = read_run(run_dir, full=False)
     scores: dict = {}
     outputs: dict = {}
     for line in predictions:
@@ -111,7 +114,8 @@ def check_comparable(baseline: Side, candidate: Side) -> None:
     if b_set != c_set:
         problems.append(f"eval sets differ (sha256 {b_set[:12]} vs {c_set[:12]})")
     if problems:
-        raise HarnessError("the reports are not comparable: " + "; ".join(problems) + " (pass --force to compare anyway)")
+        raise HarnessError(f"{candidate.path / 'report.json'}: not comparable with {baseline.path / 'report.json'}: "
+                           + "; ".join(problems) + " (pass --force to compare anyway)")
 
 
 def model_pairs(baseline: Side, candidate: Side, explicit: list[str]) -> list[tuple[str, str]]:

@@ -38,6 +38,11 @@ def rescore(run_dir: str | Path, config_path: str | Path | None = None, output_d
                 article = by_id.get(generation.request.article_id)
                 if article is None:
                     raise HarnessError(f"{eval_set['path']}: article {generation.request.article_id!r} of the run is not in the eval set")
+                if generation.request.task == "qa" and not any(q.id == generation.request.item_id for q in article.questions):
+                    raise HarnessError(
+                        f"{eval_set['path']}: article {article.id!r} has no question {generation.request.item_id!r}, which the run answered; "
+                        "rescore with the eval set the run was made with"
+                    )
                 result.items.append(score(result.name, generation, article, config.scoring, rules))
             tasks = {task for task in TASKS if entry["metrics"].get(task) is not None}
             aggregate(result, tasks, config.scoring, config.seed)

@@ -1,36 +1,281 @@
 """Reading a finished run folder back: report.json and predictions.jsonl -> RunResult.
 
-Used by `rescore` (new scores from the stored outputs) and by anything that re-renders a run
-without loading a model.
+Used by `compare` (scores and outputs), `rescore` (new scores from the stored outputs) and
+`report` (re-rendering without a model). Everything they read is validated here, at the
+boundary, against the pydantic models below (strict types, finite numbers): a damaged or
+hand-edited file is one HarnessError `<file>: [line N: ]<key>: <problem>; <fix>`, never a
+traceback further in.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from harness.config import RunConfig
 from harness.errors import HarnessError
+from harness.metrics.squad import read_json
 from harness.records import SCHEMA_VERSION, Generation, ModelResult, Request
 
+NUMBER = Annotated[float, Strict(), AllowInfNan(False)]
+"""A finite number (an integer is one too): json.loads accepts NaN and Infinity, no score is one."""
 
-def read_run(run_dir: str | Path) -> tuple[dict, list[dict]]:
-    """report.json and the lines of predictions.jsonl, or a one-line HarnessError."""
+FIX = "the run folder is damaged or was not written by the harness: restore it, or run the config again"
+
+
+class _Part(BaseModel):
+    """A part of a stored run: strict JSON types; keys this reader does not use are kept."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+
+# --- what every reader (compare too) needs ---------------------------------------------------
+
+
+class ModelEntry(_Part):
+    name: str
+    status: Literal["ok", "failed"]
+    error: str | None = None
+
+
+class EvalSetEntry(_Part):
+    sha256: str
+
+
+class ScoringEntry(_Part):
+    signature: Any = None
+    """Compared for equality only: {"rouge": ..., "qa": ...} as the harness writes it."""
+
+
+class ReportFile(_Part):
+    schema_version: str
+    provenance: dict[str, Any]
+    eval_set: EvalSetEntry
+    scoring: ScoringEntry
+    models: list[ModelEntry]
+    pairwise: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class PredictionLine(_Part):
+    model: str
+    article_id: str
+    task: Literal["summary", "qa"]
+    item_id: str
+    output: str
+    scores: dict[str, NUMBER]
+
+
+# --- what `rescore` and `report` need as well (they rebuild a RunResult) ----------------------
+
+
+class Summary(_Part):
+    """A mean with its interval: {"mean", "ci95", "n"}."""
+
+    mean: NUMBER | None = None
+    ci95: list[NUMBER | None] | None = None
+    n: int | None = None
+
+
+class Timing(_Part):
+    load_seconds: NUMBER | None = None
+    generation_seconds: NUMBER | None = None
+    new_tokens: int | None = None
+    new_tokens_per_second: NUMBER | None = None
+    cached_items: int | None = None
+
+
+class FullModelEntry(ModelEntry):
+    backend: str
+    source: dict[str, Any] = Field(default_factory=dict)
+    timing: Timing = Field(default_factory=Timing)
+    truncated_items: int = 0
+    efficiency: dict[str, NUMBER | None] = Field(default_factory=dict)
+    metrics: dict[str, dict[str, Summary] | None]
+    per_article: dict[str, dict[str, dict[str, Summary]] | None] = Field(default_factory=dict)
+    qa_verdicts: dict[str, NUMBER] | None = None
+    summary_statistics: dict[str, Summary] | None = None
+
+
+class Provenance(_Part):
+    config_path: str
+    config_sha256: str
+    started_at: str
+    finished_at: str | None = None
+
+
+class FullEvalSet(EvalSetEntry):
+    path: str
+    articles: int
+    questions: int
+    references: int | None = None
+    source: dict[str, Any] | None = None
+
+
+class FullScoring(ScoringEntry):
+    rouge_types: list[str]
+    rouge: str
+    qa: str
+    signature: dict[str, str]
+
+
+class PairwiseEntry(_Part):
+    a: str
+    b: str
+    task: str
+    metric: str
+    n: int
+    delta_b_minus_a: NUMBER | None = None
+    ci95: list[NUMBER | None]
+    p_value: NUMBER | None = None
+    significant: bool | None = None
+    significance_note: str | None = None
+
+
+class FullReportFile(ReportFile):
+    provenance: Provenance
+    eval_set: FullEvalSet
+    scoring: FullScoring
+    config: dict[str, Any]
+    models: list[FullModelEntry]
+    pairwise: list[PairwiseEntry] = Field(default_factory=list)
+
+
+class StoredPrediction(PredictionLine):
+    prompt: str
+    rendered_prompt: str | None = None
+    raw_output: str
+    new_tokens: int
+    seconds: NUMBER
+    cached: bool = False
+    truncated_tokens: int = 0
+    trace: dict[str, Any] = Field(default_factory=dict)
+    stats: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_run(run_dir: str | Path, full: bool = True) -> tuple[dict, list[dict]]:
+    """report.json and the lines of predictions.jsonl, validated, or a one-line HarnessError.
+
+    `full=False` checks only what `compare` reads (names, statuses, sha256, ids, outputs and
+    scores); `full=True` also what rebuilding the run needs (`rescore`, `report`). The dicts
+    are returned as stored."""
     run_dir = Path(run_dir)
+    if not run_dir.exists():
+        raise HarnessError(f"{run_dir}: no such folder; give a run folder written by `python -m harness --config ...`")
+    if not run_dir.is_dir():
+        raise HarnessError(f"{run_dir}: is a file, not a run folder; give the folder that holds report.json and predictions.jsonl")
     report_path = run_dir / "report.json"
     if not report_path.is_file():
         raise HarnessError(f"{run_dir}: no report.json here; give a run folder written by `python -m harness --config ...`")
-    try:
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-        lines = (run_dir / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
-        predictions = [json.loads(line) for line in lines if line.strip()]
-    except FileNotFoundError:
-        raise HarnessError(f"{run_dir}: predictions.jsonl is missing; the run folder is incomplete") from None
-    except json.JSONDecodeError as exc:
-        raise HarnessError(f"{run_dir}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    if report.get("schema_version") != SCHEMA_VERSION:
-        raise HarnessError(f"{report_path}: schema_version {report.get('schema_version')!r}; this harness reads {SCHEMA_VERSION!r}")
+    report = read_report_file(report_path, full)
+    predictions = read_predictions(run_dir / "predictions.jsonl", full)
     return report, predictions
+
+
+def read_report_file(path: Path, full: bool = True) -> dict:
+    """One report.json, validated (see read_run)."""
+    try:
+        report = read_json(path, "report")
+    except HarnessError as exc:  # empty, truncated, not JSON, not UTF-8
+        raise HarnessError(f"{exc}; {FIX}") from None
+    if not isinstance(report, dict):
+        raise HarnessError(f"{path}: (top level): must be a JSON object ({{...}}), got {_kind(report)}; {FIX}")
+    if report.get("schema_version") != SCHEMA_VERSION:
+        raise HarnessError(
+            f"{path}: schema_version: {report.get('schema_version')!r}; this harness reads {SCHEMA_VERSION!r} "
+            "(use the harness version that wrote the run)"
+        )
+    _validate(FullReportFile if full else ReportFile, report, f"{path}")
+    return report
+
+
+def read_predictions(path: Path, full: bool = True) -> list[dict]:
+    """The lines of one predictions.jsonl, each validated (see read_run); blank lines are skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise HarnessError(f"{path.parent}: predictions.jsonl is missing; the run folder is incomplete: restore it, or run the config again") from None
+    except UnicodeDecodeError:
+        raise HarnessError(f"{path}: not UTF-8 text; {FIX}") from None
+    except OSError as exc:
+        raise HarnessError(f"{path}: cannot be read ({exc.strerror or exc}); {FIX}") from None
+    schema = StoredPrediction if full else PredictionLine
+    lines = []
+    # split on "\n" only: an output may hold U+2028, U+0085 or other characters that
+    # str.splitlines() would split a JSON line at
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}: line {number}"
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise HarnessError(f"{where}: invalid JSON: {exc.msg} (column {exc.colno}); {FIX}") from None
+        if not isinstance(value, dict):
+            raise HarnessError(f"{where}: must be a JSON object ({{...}}), got {_kind(value)}; {FIX}")
+        _validate(schema, value, where)
+        lines.append(value)
+    return lines
+
+
+def _validate(schema: type[BaseModel], value: dict, where: str) -> None:
+    try:
+        schema.model_validate(value)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        key, problem = _problem(errors[0])
+        more = len(errors) - 1
+        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise HarnessError(f"{where}: {key}: {problem}{extra}; {FIX}") from None
+
+
+def _problem(error: dict) -> tuple[str, str]:
+    """(key path, what is wrong) for one pydantic error, in JSON's words."""
+    key = ""
+    for part in error["loc"]:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    kind, value = error["type"], error.get("input")
+    expected = {
+        "float_type": "a number", "int_type": "a whole number", "string_type": "a string", "bool_type": "true or false",
+        "dict_type": "a JSON object ({...})", "model_type": "a JSON object ({...})", "list_type": "a list ([...])",
+    }
+    if kind == "missing":
+        problem = "required key is missing"
+    elif kind == "finite_number":
+        problem = f"must be a finite number, got {_shown(value)}"
+    elif kind in expected:
+        problem = f"must be {expected[kind]}, got {_kind(value)}"
+    elif kind == "literal_error":
+        problem = f"must be {error.get('ctx', {}).get('expected', 'one of the allowed values')}, got {_shown(value)}"
+    else:
+        problem = error["msg"]
+    return key or "(top level)", problem
+
+
+def _kind(value) -> str:
+    """A JSON-side description of a value, for "got ...": `a string ("0.5")`, `null`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({_shown(value)})"
+    if isinstance(value, (int, float)):
+        return f"the number {_shown(value)}"
+    if isinstance(value, str):
+        return f"a string ({_shown(value)})"
+    return {list: "a list", dict: "a JSON object"}.get(type(value), type(value).__name__)
+
+
+def _shown(value) -> str:
+    try:
+        shown = json.dumps(value, ensure_ascii=True)
+    except (TypeError, ValueError):
+        shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def config_of(report: dict, report_path: Path) -> RunConfig:
@@ -42,7 +287,7 @@ def config_of(report: dict, report_path: Path) -> RunConfig:
 
 def generation_of(line: dict) -> Generation:
     """One stored output as the Generation record scoring takes."""
-    request = Request(line["article_id"], line["task"], line["item_id"], line["prompt"], 0)
+    request = Request(line["article_id"], line["task"], line["item_id"], line["prompt"], 0, truncated_tokens=line.get("truncated_tokens", 0))
     return Generation(request, line["raw_output"], line["new_tokens"], line["seconds"], line.get("rendered_prompt"), line.get("cached", False))
 
 
@@ -67,6 +312,7 @@ def model_result_of(entry: dict) -> ModelResult:
         generation_seconds=timing.get("generation_seconds") or 0.0,
         new_tokens=timing.get("new_tokens") or 0,
         cached_items=timing.get("cached_items") or 0,
+        truncated_items=entry.get("truncated_items") or 0,
         efficiency=entry.get("efficiency", {}),
     )
 
@@ -78,7 +324,11 @@ def run_result_of(run_dir: str | Path):
 
     run_dir = Path(run_dir)
     report, predictions = read_run(run_dir)
-    articles = reload_articles(report["eval_set"])
+    try:
+        articles = reload_articles(report["eval_set"])
+    except ValidationError as exc:  # a dataset or SQuAD source description that no longer validates
+        key, problem = _problem(exc.errors(include_url=False)[0])
+        raise HarnessError(f"{run_dir / 'report.json'}: eval_set.source: {key}: {problem}; {FIX}") from None
     lines = {}
     for line in predictions:
         item = ScoredItem(line["model"], generation_of(line), line["output"], line["scores"], line.get("trace", {}), line.get("stats", {}))

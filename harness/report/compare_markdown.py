@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 
 from harness.compare import Comparison
-from harness.report.markdown import _cell, _table
+from harness.report.markdown import Raw, _cell, _code, _table
 
 
 def _f(value, digits: int = 4) -> str:
@@ -21,7 +21,7 @@ def compare_markdown(comparison: Comparison) -> str:
     verdict = "PASS" if comparison.passed else "FAIL"
     if comparison.passed and comparison.untestable:
         verdict += f" ({len(comparison.untestable)} gate check(s) could not be tested: too few items)"
-    out = [f"# Comparison: {verdict}", "", f"Baseline `{comparison.baseline}` → candidate `{comparison.candidate}`.", ""]
+    out = [f"# Comparison: {verdict}", "", f"Baseline {_code(comparison.baseline)} → candidate {_code(comparison.candidate)}.", ""]
     if comparison.findings:
         out += ["## What the candidate lost", "", *(f"- {_cell(finding)}" for finding in comparison.findings), ""]
     if comparison.gates:
@@ -33,7 +33,7 @@ def compare_markdown(comparison: Comparison) -> str:
         underpowered = [g for g in comparison.gates if g.mde is not None and g.rule.startswith("max_drop") and g.mde > float(g.rule.split("=")[1])]
         if underpowered:
             out += ["Gates whose minimum detectable drop (80% power) exceeds their max_drop cannot reliably catch a regression of that size: "
-                    + ", ".join(f"`{g.gate}` ({g.candidate_model})" for g in underpowered) + ". Add items to the eval set.", ""]
+                    + ", ".join(f"{_code(g.gate)} ({_cell(g.candidate_model)})" for g in underpowered) + ". Add items to the eval set.", ""]
     else:
         out += ["No gates were given: this is a report, not a check.", ""]
     rows = []
@@ -47,14 +47,14 @@ def compare_markdown(comparison: Comparison) -> str:
             "MDE: smallest drop detectable at 80% power (two-sided α=0.05) from n and the spread of the paired differences.", ""]
     excluded = {k: v for k, v in {**{f"baseline only ({m})": i for m, i in comparison.only_in_baseline.items()}, **{f"candidate only ({m})": i for m, i in comparison.only_in_candidate.items()}}.items() if v}
     if excluded:
-        out += ["## Items in only one run (excluded)", ""] + [f"- {label}: " + ", ".join("/".join(map(str, k)) for k in items) for label, items in excluded.items()] + [""]
+        out += ["## Items in only one run (excluded)", ""] + [f"- {_cell(label)}: " + ", ".join(_cell("/".join(map(str, k))) for k in items) for label, items in excluded.items()] + [""]
     summaries = [c for c in comparison.changed if c["kind"] == "summary"]
     flips = [c for c in comparison.changed if c["kind"] == "qa"]
     if summaries:
         rows = [[c["model"], c["article_id"], f"{c['metric']} {c['delta']:+.4f}", c["baseline"], c["candidate"]] for c in summaries]
         out += ["## Summaries that changed most", "", *_table(["model", "article", "delta", "baseline summary", "candidate summary"], rows), ""]
     if flips:
-        rows = [[c["model"], f"{c['article_id']}/{c['item_id']}", c["flip"], c["baseline"], c["candidate"]] for c in flips]
+        rows = [[c["model"], f"{c['article_id']}/{c['item_id']}", Raw(c["flip"]), c["baseline"], c["candidate"]] for c in flips]  # flip: "right->wrong", made by compare
         out += ["## Questions that flipped", "", *_table(["model", "question", "flip", "baseline answer", "candidate answer"], rows), ""]
     return "\n".join(out) + "\n"
 

@@ -3,17 +3,49 @@ table (question, gold, each model's answer with EM/F1)."""
 
 from __future__ import annotations
 
+import re
+
 from harness.records import RunResult
 from harness.report import leaderboard
 
+LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+"""Every character str.splitlines() breaks at (CR LF, a bare CR, VT, FF, U+001C-U+001E, U+0085, U+2028, U+2029):
+one of them in an output would end a table row, a heading or a list item."""
+_NOT_IN_CODE = re.compile(r"[`<>&\\\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+class Raw(str):
+    """Text the harness wrote itself and knows to be Markdown-safe (a label such as
+    "right->wrong"): `_table` leaves it as it is. Never wrap anything read from a file in it."""
+
 
 def _cell(text) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>").strip() or " "
+    """Untrusted text (outputs, references, titles, ids, questions, answers, model names,
+    errors, paths) made inert for one line of Markdown: a table cell, a heading or a list item.
+
+    `&`, `<` and `>` become HTML entities (GitHub renders raw HTML, so `<script>` must arrive
+    as `&lt;script&gt;` and show as text); `\\`, `|` and backticks are backslash-escaped (a
+    pipe would split a table row, a backtick open a code span in which entities are not
+    decoded); every line break (\\n, \\r\\n, a bare \\r, U+2028, ...) becomes a space, since it
+    would end the row, heading or item. Empty text becomes one space (an empty cell)."""
+    text = str(text)
+    text = text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("|", "\\|").replace("`", "\\`")
+    return LINE_BREAKS.sub(" ", text).strip() or " "
+
+
+def _code(text) -> str:
+    """Untrusted text shown as `code` when it is safe verbatim there (inside a code span
+    nothing is escaped or decoded), else as _cell text. Not for table cells (`|`)."""
+    text = str(text)
+    return f"`{text}`" if text.strip() and not _NOT_IN_CODE.search(text) else _cell(text)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    """Every cell goes through _cell, except Raw ones."""
+    show = lambda cell: cell if isinstance(cell, Raw) else _cell(cell)  # noqa: E731
+    lines = ["| " + " | ".join(show(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(show(c) for c in row) + " |" for row in rows]
     return lines
 
 
@@ -22,29 +54,38 @@ def report_markdown(run: RunResult) -> str:
     out = [
         "# Evaluation report",
         "",
-        f"Config `{prov['config_path']}` (sha256 `{prov['config_sha256'][:12]}`), eval set "
-        f"`{run.eval_set['path']}`: {run.eval_set['articles']} article(s), "
-        f"{run.eval_set['questions']} question(s). Started {prov['started_at']}, finished {prov['finished_at']}.",
+        f"Config {_code(prov.get('config_path'))} (sha256 {_code(str(prov.get('config_sha256'))[:12])}), eval set "
+        f"{_code(run.eval_set.get('path'))}: {_cell(run.eval_set.get('articles'))} article(s), "
+        f"{_cell(run.eval_set.get('questions'))} question(s). Started {_cell(prov.get('started_at'))}, finished {_cell(prov.get('finished_at'))}.",
         "",
-        "Scorer signatures: " + " · ".join(f"`{sig}`" for sig in run.scoring.get("signature", {}).values()),
+        "Scorer signatures: " + " · ".join(_code(sig) for sig in (run.scoring.get("signature") or {}).values()),
         "",
         "## Leaderboard",
         "",
         *_table(leaderboard.header(run), leaderboard.rows(run, with_ci=True)),
         "",
         f"Means over items with a 95% interval (seeded percentile bootstrap over items). Summary "
-        f"scores are ROUGE F-measures ({run.scoring['rouge']}); QA scores follow {run.scoring['qa']}. "
+        f"scores are ROUGE F-measures ({_cell(run.scoring.get('rouge'))}); QA scores follow {_cell(run.scoring.get('qa'))}. "
         f"`{leaderboard.NOT_APPLICABLE}`: the model does not do the task.",
         "",
     ]
+    truncated = [m for m in run.models if m.truncated_items]
+    if truncated:
+        out += ["Articles cut to fit the context window (`context_overflow: truncate`; the end of the article was dropped): "
+                + "; ".join(f"{_cell(m.name)}: {m.truncated_items} item(s)" for m in truncated)
+                + ". Their scores are on shortened articles; predictions.jsonl has `truncated_tokens` per item.", ""]
     out += _pairwise(run) + _verdicts(run) + _summary_statistics(run) + _per_article(run)
     failed = [m for m in run.models if m.status != "ok"]
     if failed:
-        out += ["## Failed models", ""] + [f"- **{m.name}**: {_cell(m.error)}" for m in failed] + [""]
+        out += ["## Failed models", ""] + [f"- **{_cell(m.name)}**: {_cell(m.error)}" for m in failed] + [""]
     out += _timing(run)
     for article in run.articles:
         out += _article_section(run, article)
     return "\n".join(out) + "\n"
+
+
+def _number(value, fmt: str = "{:.4f}") -> str:
+    return "-" if value is None else fmt.format(value)
 
 
 def _pairwise(run: RunResult) -> list[str]:
@@ -52,14 +93,15 @@ def _pairwise(run: RunResult) -> list[str]:
         return []
     significant = [p for p in run.pairwise if p["significant"]]
     untestable = [p for p in run.pairwise if p["significant"] is None]
-    rows = [[f"{p['b']} − {p['a']}", f"{p['task']}.{p['metric']}", str(p["n"]), f"{p['delta_b_minus_a']:+.4f}",
-             f"[{p['ci95'][0]:.4f}, {p['ci95'][1]:.4f}]", f"{p['p_value']:.3f}"] for p in significant]
+    rows = [[f"{p['b']} − {p['a']}", f"{p['task']}.{p['metric']}", str(p["n"]), _number(p.get("delta_b_minus_a"), "{:+.4f}"),
+             f"[{_number((p.get('ci95') or [None, None])[0])}, {_number((p.get('ci95') or [None, None])[-1])}]",
+             _number(p.get("p_value"), "{:.3f}")] for p in significant]
     text = (f"{len(significant)} of {len(run.pairwise)} pairwise differences are significant: p < 0.05 in a paired sign-flip "
             "permutation test and a paired bootstrap 95% interval (over shared items) that excludes 0. ")
     if untestable:
         counts = ", ".join(sorted({f"{p['task']} (n = {p['n']})" for p in untestable}))
         text += (f"{len(untestable)} have too few items to test (fewer than 6 shared items cannot reach p < 0.05): "
-                 f"{counts}. ")
+                 f"{_cell(counts)}. ")
     text += "With few items, most differences are not significant: read the leaderboard with that in mind."
     return ["## Significant differences between models", "", text, ""] + (_table(["difference", "metric", "n", "delta", "95% CI", "p"], rows) + [""] if rows else [])
 
@@ -69,7 +111,7 @@ def _verdicts(run: RunResult) -> list[str]:
     if not models:
         return []
     names = list(models[0].qa_verdicts)
-    rows = [[m.name, *(f"{m.qa_verdicts[v]:.0%}" for v in names)] for m in models]
+    rows = [[m.name, *(_number(m.qa_verdicts.get(v), "{:.0%}") for v in names)] for m in models]
     note = ("exact: the answer is a gold answer; verbose: it contains one but says more; partial: some "
             "words right (F1 > 0); wrong: none; empty: no answer.")
     return ["## Answer verdicts", "", *_table(["model", *names], rows), "", note, ""]
@@ -103,7 +145,7 @@ def _per_article(run: RunResult) -> list[str]:
             if by_article:
                 rows.append([m.name, *(leaderboard.format_score(by_article.get(a.id, {}).get(metric, {}).get("mean")) for a in run.articles)])
         if rows:
-            out += [f"**{task}.{metric}**", "", *_table(["model", *(a.id for a in run.articles)], rows), ""]
+            out += [f"**{_cell(f'{task}.{metric}')}**", "", *_table(["model", *(a.id for a in run.articles)], rows), ""]
     return out
 
 
@@ -136,16 +178,16 @@ def _items_by_model(run: RunResult, article_id: str, task: str) -> dict[str, dic
 
 
 def _article_section(run: RunResult, article) -> list[str]:
-    out = [f"## Article `{article.id}`" + (f": {article.title}" if article.title else ""), ""]
+    out = [f"## Article {_code(article.id)}" + (f": {_cell(article.title)}" if article.title else ""), ""]
     if article.references:
         out += ["### Summaries", "", "**References**", ""]
-        out += [f"- *{r.id}*: {r.text}" for r in article.references] + [""]
+        out += [f"- *{_cell(r.id)}*: {_cell(r.text)}" for r in article.references] + [""]
         rouge_types = run.scoring["rouge_types"]
         rows = []
         for model, items in _items_by_model(run, article.id, "summary").items():
             item = items.get(article.id)
             if item is not None:
-                rows.append([model, item.output, *(leaderboard.format_score(item.scores[t]) for t in rouge_types)])
+                rows.append([model, item.output, *(leaderboard.format_score(item.scores.get(t)) for t in rouge_types)])
         out += _table(["model", "summary", *rouge_types], rows) + [""]
     if article.questions:
         by_model = _items_by_model(run, article.id, "qa")
@@ -161,7 +203,7 @@ def _article_section(run: RunResult, article) -> list[str]:
                 elif item is None:
                     row.append(leaderboard.NOT_APPLICABLE)
                 else:
-                    row.append(f"{item.output} (EM {item.scores['exact_match']:.0f}, F1 {item.scores['f1']:.2f})")
+                    row.append(f"{item.output} (EM {_number(item.scores.get('exact_match'), '{:.0f}')}, F1 {_number(item.scores.get('f1'), '{:.2f}')})")
             rows.append(row)
         out += ["### Questions", "", *_table(["question", "gold", *models], rows), ""]
     return out
