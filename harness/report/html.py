@@ -219,6 +219,7 @@ def _run_context(run: RunResult) -> dict:
         "leaderboard": _leaderboard(run),
         "charts": _charts(run, colours),
         "failed": [m for m in run.models if m.status != "ok"],
+        "truncated": [m for m in run.models if m.truncated_items],
         "pairwise": _pairwise(run),
         "verdicts": _verdict_shares(run),
         "verdict_names": list(VERDICTS),

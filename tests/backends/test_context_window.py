@@ -126,3 +126,15 @@ def test_max_new_tokens_beyond_the_window_is_an_error(tmp_path, capsys, cache_di
     code, report, _ = run(tmp_path, capsys, model)
     assert code == 1 and "max_new_tokens 300 does not fit its context window of 256 tokens" in report["models"][0]["error"]
     assert json.dumps(report)  # the report is still whole
+
+
+def test_truncated_items_are_counted_in_report_md_and_report_html(tmp_path, capsys, cache_dir, short_window_model):
+    run(tmp_path, capsys, hf("tiny", short_window_model, context_overflow="truncate"))
+    run_dir = only_run_dir(tmp_path / "runs")
+    assert "Articles cut to fit the context window" in (run_dir / "report.md").read_text()
+    assert "tiny: 3 item(s)" in (run_dir / "report.md").read_text()
+    html = (run_dir / "report.html").read_text()
+    assert 'id="truncated"' in html and "tiny: 3 item(s)" in html
+    # rebuilt from the run folder alone, the counts stay
+    assert main(["report", str(run_dir)]) == 0
+    assert "tiny: 3 item(s)" in (run_dir / "report.md").read_text()
