@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.errors import HarnessError
 from harness.records import Article
 from harness.sources.datasets_source import (
     ColumnMap,
@@ -67,9 +68,11 @@ def load_articles(config, config_path: str | Path = "config") -> tuple[list[Arti
     if dataset is not None:
         where = f"{config_path}: dataset"
         loaded = read_dataset(dataset, where=where)
+        check_writable(loaded.articles, where)
         return loaded.articles, describe_dataset(dataset, loaded.articles), loaded.warnings(where)
     if squad is not None:
         loaded = read_squad(squad.path, squad.limit)
+        check_writable(loaded.articles, f"{squad.path}")
         warnings = []
         if loaded.skipped_unanswerable:
             warnings.append(
@@ -81,6 +84,22 @@ def load_articles(config, config_path: str | Path = "config") -> tuple[list[Arti
 
     articles = load_eval_set(config.eval_set)
     return articles, describe_eval_set(config.eval_set, articles), []
+
+
+def check_writable(articles: list[Article], where: str) -> None:
+    """Refuse text no report can write (a lone surrogate, e.g. from a JSON "\\ud800" escape) when
+    the eval set loads, not after generation. The YAML eval-set loader checks its own fields."""
+    from harness.yaml_errors import unwritable
+
+    for article in articles:
+        fields = [("text", article.text), ("title", article.title or "")]
+        fields += [(f"references.{r.id}", r.text) for r in article.references]
+        for q in article.questions:
+            fields += [(f"questions.{q.id}.question", q.question)] + [(f"questions.{q.id}.answers", a) for a in q.answers]
+        for name, text in fields:
+            problem = unwritable(text)
+            if problem:
+                raise HarnessError(f"{where}: article {article.id!r}: {name}: {problem}")
 
 
 def reload_articles(eval_set: dict) -> list[Article]:

@@ -127,3 +127,18 @@ def test_bad_files_are_one_line_errors(tmp_path, content, message):
         load_squad_articles(path)
     text = str(info.value)
     assert message in text and str(path) in text and "\n" not in text
+
+
+def test_a_lone_surrogate_in_a_squad_file_is_refused_when_it_loads(tmp_path, capsys):
+    from harness.cli import main
+
+    data = {"version": "1.1", "data": [{"title": "T", "paragraphs": [{"context": "Seoul hosts the talks.", "qas": [
+        {"id": "q1", "question": "Who hosts?", "answers": [{"text": "Seoul"}]},
+        {"id": "q2", "question": "Who \ud800?", "answers": [{"text": "Seoul"}]}]}]}]}
+    (tmp_path / "squad.json").write_text(json.dumps(data))  # ensure_ascii: the file holds the \ud800 escape
+    (tmp_path / "config.yaml").write_text("squad: {path: squad.json}\nmodels: [{name: lead-1, backend: lead, k: 1}]\n")
+    code = main(["--config", str(tmp_path / "config.yaml"), "--output-dir", str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    assert code == 2 and not (tmp_path / "runs").exists()
+    assert err.startswith("Error: ") and "questions.q2.question: character 5 is a lone surrogate (U+D800)" in err
+    assert len(err.strip().splitlines()) == 1
