@@ -12,9 +12,10 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_serializer, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_serializer, field_validator, model_validator
 
 from harness.errors import HarnessError
+from harness.strict import Strict
 from harness.executors.ray_executor import RaySettings
 from harness.gates import Gate, check_gate_key
 from harness.metrics.qa import QA_METRICS
@@ -28,10 +29,6 @@ SEED_MAX = 2**32 - 1
 MAX_NEW_TOKENS = 32768
 MAX_BATCH_SIZE = 4096
 MAX_RESAMPLES = 1_000_000
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class QAPostprocess(Strict):

@@ -12,11 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from harness.errors import HarnessError
 from harness.metrics.qa import normalize_answer
 from harness.records import Article, Question, Reference
+from harness.strict import Strict
 from harness.yaml_errors import describe_validation_error, read_yaml, unwritable
 
 ID_PATTERN = r"^[\w.\-]+$"
@@ -34,11 +35,7 @@ Text = Annotated[str, Field(strict=True), AfterValidator(_writable)]
 Id = Annotated[str, Field(strict=True, pattern=ID_PATTERN)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ReferenceEntry(_Strict):
+class ReferenceEntry(Strict):
     id: Id
     text: Text
 
@@ -50,7 +47,7 @@ class ReferenceEntry(_Strict):
         return text.strip()
 
 
-class QuestionEntry(_Strict):
+class QuestionEntry(Strict):
     id: Id
     question: Text = Field(min_length=1)
     answers: tuple[Text, ...]
@@ -80,7 +77,7 @@ class QuestionEntry(_Strict):
         return cleaned
 
 
-class ArticleEntry(_Strict):
+class ArticleEntry(Strict):
     id: Id
     title: Text | None = None
     source: Text | None = None
@@ -103,7 +100,7 @@ class ArticleEntry(_Strict):
         return self
 
 
-class EvalSetFile(_Strict):
+class EvalSetFile(Strict):
     articles: tuple[ArticleEntry, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -7,15 +7,14 @@ to gate on the point estimate alone); `min` fails when the candidate's mean is b
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from harness.errors import HarnessError
 from harness.records import TASKS
+from harness.strict import Strict
 
 
-class Gate(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Gate(Strict):
     max_drop: float | None = Field(default=None, ge=0)
     min: float | None = None
     require_significance: bool = True

@@ -7,10 +7,10 @@ import platform
 import subprocess
 import sys
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import harness
+from harness.versions import package_version
 
 PACKAGES = ("torch", "transformers", "tokenizers", "rouge-score", "pysbd", "pydantic", "gguf")
 
@@ -20,13 +20,7 @@ def now() -> str:
 
 
 def package_versions() -> dict[str, str | None]:
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
+    return {name: package_version(name) for name in PACKAGES}
 
 
 def git_commit() -> dict:

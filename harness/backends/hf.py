@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 import warnings
-from importlib import metadata
 from itertools import groupby
 
 from harness.backends import hf_prefix
@@ -19,6 +18,7 @@ from harness.backends.sources import resolve
 from harness.config import HFModel
 from harness.errors import HarnessError
 from harness.records import Generation, Request
+from harness.versions import package_version
 
 CPU_AUTO_BATCH, CUDA_AUTO_BATCH = 8, 32
 
@@ -54,13 +54,6 @@ def pick_dtype(requested: str, device: str):
     return torch.float32
 
 
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 class HFBackend:
     tasks = frozenset({"summary", "qa"})
 
@@ -80,8 +73,8 @@ class HFBackend:
             "device_type": self.device.split(":")[0],
             "chat_template": config.chat_template,
             "system_prompt": config.system_prompt,
-            "transformers": _version("transformers"),
-            "torch": _version("torch"),
+            "transformers": package_version("transformers"),
+            "torch": package_version("torch"),
         }
         self.source_info = {**self.resolved.info, "dtype": self.identity["dtype"], "device": self.device}
         self.model = None

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.versions import package_version
 
 CACHE_ENV = "HARNESS_CACHE_DIR"
 CONVERSION_MARKER = "harness-conversion.json"
@@ -101,7 +102,7 @@ def resolve(source) -> Resolved:
             return _from_gguf(path, {"path": str(path)})
         return Resolved(str(path), {}, {"path": str(path), "sha256": folder_sha256(path)})
     folder = _package_dir(source.package)
-    info = {"package": source.package, "package_version": _dist_version(source.package)}
+    info = {"package": source.package, "package_version": package_version(source.package)}
     if source.assemble is not None:
         module = importlib.import_module(source.package)
         built = Path(getattr(module, source.assemble)())
@@ -180,14 +181,3 @@ def folder_sha256(path: Path) -> str:
         digest.update(str(file.relative_to(path)).encode())
         digest.update(file_sha256(file).encode())
     return digest.hexdigest()
-
-
-def _dist_version(package: str) -> str | None:
-    from importlib import metadata
-
-    for name in (package, package.replace("_", "-")):
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return None

@@ -43,19 +43,18 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from harness.errors import HarnessError
+from harness.strict import Strict
 from harness.records import Generation, Request
 
 DEFAULT_GCS_PORT, DEFAULT_CLIENT_PORT = 6379, 10001
 OnBatch = Callable[[list[Generation]], None]
 
 
-class RaySettings(BaseModel):
+class RaySettings(Strict):
     """The config's `executor: {ray: {...}}` block."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     address: str | None = None
     """None: $RAY_ADDRESS when set, else start a local Ray instance on this machine.

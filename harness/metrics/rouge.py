@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.metadata import version
 
 from rouge_score.scoring import Score
 
@@ -36,6 +35,7 @@ from harness.metrics import rouge_counts
 from harness.metrics.rouge_counts import Counts, Tokenized, check_rouge_type, pair_counts, tokenize_lines
 from harness.metrics.sentences import split_sentences
 from harness.metrics.tokenize import get_tokenizer
+from harness.versions import package_version
 
 ALL_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 MULTI_REFERENCE = ("max", "model_average")
@@ -69,10 +69,7 @@ class RougeOptions:
 
 
 def _version(package: str) -> str:
-    try:
-        return version(package)
-    except Exception:  # not installed: say so rather than fail a report
-        return "unknown"
+    return package_version(package) or "unknown"  # not installed: say so rather than fail a report
 
 
 @lru_cache(maxsize=32)

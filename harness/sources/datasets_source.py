@@ -51,9 +51,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from harness.errors import HarnessError
+from harness.strict import Strict
 from harness.records import Article, Question, Reference
 
 FORMATS = ("json", "csv", "parquet")
@@ -62,11 +63,7 @@ _COMPRESSION = (".gz", ".bz2", ".xz", ".zst", ".lz4")
 _OFFLINE_ENV = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ColumnMap(_Strict):
+class ColumnMap(Strict):
     """Which column holds what; a dotted name reads a field of a struct column (`answers.text`)."""
 
     text: str
@@ -93,7 +90,7 @@ class ColumnMap(_Strict):
         return self
 
 
-class DatasetSource(_Strict):
+class DatasetSource(Strict):
     """A `datasets` eval set: exactly one of `hub` or `files`, and a column mapping."""
 
     hub: str | None = None

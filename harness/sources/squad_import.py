@@ -19,22 +19,20 @@ Summaries are not requested for these articles: they have no reference summaries
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from harness.errors import HarnessError
+from harness.strict import Strict
 from harness.metrics.squad import read_json
 from harness.records import Article, Question
 
 
-class SquadSource(BaseModel):
+class SquadSource(Strict):
     """A config's `squad:` eval-set source: a SQuAD-format JSON file, optionally cut short."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     path: Path
     """The SQuAD JSON file (relative to the config file; the config loader resolves it)."""
