@@ -24,7 +24,6 @@ What the official scripts do, and what is reused from qa.py:
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -56,6 +56,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from harness.metrics.tokenize import is_cjk_code
+
 NGRAM_ORDERS = (1, 2, 3)
 SUMMARY_STAT_KEYS = (
     "words",
@@ -72,17 +74,7 @@ def _is_word_char(ch: str) -> bool:
 
 
 def _is_cjk_char(ch: str) -> bool:
-    """Han ideographs, Hiragana and Katakana: scripts written without spaces between words."""
-    code = ord(ch)
-    return (
-        0x3040 <= code <= 0x30FF  # Hiragana, Katakana
-        or 0x31F0 <= code <= 0x31FF  # Katakana phonetic extensions
-        or 0xFF66 <= code <= 0xFF9F  # half-width Katakana
-        or 0x3400 <= code <= 0x4DBF  # CJK extension A
-        or 0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
-        or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
-        or 0x20000 <= code <= 0x3FFFF  # CJK extensions B and later
-    )
+    return is_cjk_code(ord(ch))
 
 
 def tokenize(text: str) -> list[str]:

@@ -66,8 +66,9 @@ class DefaultTokenizer:
         return [t for t in map(stem, words) if t is not None]
 
 
-def _is_cjk_char(code: int) -> bool:
-    """Han ideographs, Hiragana and Katakana: scripts written without spaces between words."""
+def is_cjk_code(code: int) -> bool:
+    """Han ideographs, Hiragana and Katakana: scripts written without spaces between words
+    (also summary_stats.py's tokenizer)."""
     return (
         0x3040 <= code <= 0x30FF  # Hiragana, Katakana
         or 0x31F0 <= code <= 0x31FF  # Katakana phonetic extensions
@@ -82,7 +83,7 @@ def _is_cjk_char(code: int) -> bool:
 @lru_cache(maxsize=65536)
 def _kind(char: str) -> str:
     """'c' for a character that is a token by itself, 'w' for a word character, ' ' otherwise."""
-    if _is_cjk_char(ord(char)):
+    if is_cjk_code(ord(char)):
         return "c"
     return "w" if unicodedata.category(char)[0] in "LMN" else " "
 
