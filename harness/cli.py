@@ -4,12 +4,24 @@
 COMMANDS. Exit codes: 0 done; 1 at least one model failed (the others still ran and are
 reported); 2 bad usage or bad input (one `Error:` line, nothing written); 130 interrupted (the
 reports written so far are marked incomplete).
+
+Ctrl-C: `main` installs its own SIGINT handler (`CtrlC`) for the length of a command. It raises
+KeyboardInterrupt as Python's own does, and also remembers the press, because an interrupt can
+be swallowed on the way: one raised inside a `__del__` or a finaliser is only printed as
+"Exception ignored ...", and library code with `except BaseException` eats it. The run checks
+the flag at every stage boundary (after the imports, after pre-flight, before the run folder,
+before each model and before the run is marked complete), so a Ctrl-C at any time before the
+models finish ends in exit 130 with one line, never a traceback and never exit 0 (from the
+moment `main` starts: a Ctrl-C while Python itself starts up is still Python's own).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from harness import __version__
@@ -51,6 +63,57 @@ def _whole_number(low: int, high: int):
 
 SEED = _whole_number(0, 2**32 - 1)  # as a config's seed: numpy and torch take seeds in [0, 2**32-1]
 RESAMPLES = _whole_number(1, 1_000_000)  # as a config's scoring.bootstrap_resamples
+MAX_PROCESSES = (os.cpu_count() or 1) * 4  # more workers than that only add start-up time
+PROCESSES = _whole_number(1, MAX_PROCESSES)
+
+
+class CtrlC:
+    """SIGINT for one command: raise KeyboardInterrupt, and remember it for `checkpoint`.
+
+    A KeyboardInterrupt that Python can only report as unraisable (raised in a `__del__` or a
+    finaliser) is recorded here instead of printed with a traceback, and honoured at the next
+    checkpoint."""
+
+    def __init__(self):
+        self.pressed = False
+        self._hook = None
+
+    def handler(self, signum, frame):
+        self.pressed = True
+        raise KeyboardInterrupt
+
+    def unraisable(self, unraisable) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            self.pressed = True
+            return
+        (self._hook or sys.__unraisablehook__)(unraisable)
+
+    def checkpoint(self) -> None:
+        """Raise KeyboardInterrupt again if a Ctrl-C came and was swallowed since."""
+        if self.pressed:
+            raise KeyboardInterrupt
+
+    def install(self) -> tuple:
+        """Take over SIGINT (in the main thread, unless it is ignored, as in a background job)
+        and the unraisable hook; returns what `restore` needs."""
+        self.pressed = False
+        self._hook = sys.unraisablehook
+        sys.unraisablehook = self.unraisable
+        main_thread = threading.current_thread() is threading.main_thread()
+        if main_thread and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            return True, signal.signal(signal.SIGINT, self.handler), self._hook
+        return False, None, self._hook
+
+    def restore(self, saved: tuple, exiting: bool) -> None:
+        """Put back what `install` replaced. When the process is about to exit (`exiting`),
+        SIGINT is ignored instead, so a late Ctrl-C cannot turn the exit into a traceback."""
+        took_sigint, previous, hook = saved
+        if took_sigint:
+            signal.signal(signal.SIGINT, signal.SIG_IGN if exiting else (previous if previous is not None else signal.default_int_handler))
+        sys.unraisablehook = hook
+
+
+CTRL_C = CtrlC()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,7 +157,7 @@ def build_score_parser() -> argparse.ArgumentParser:
     rouge.add_argument("--tokenizer", choices=["default", "unicode"], default="default", help="unicode keeps every script (default: rouge-score's)")
     rouge.add_argument("--sentence-split", choices=["pysbd", "newline"], default="pysbd", help="rougeLsum's sentences (default pysbd)")
     rouge.add_argument("--rouge155-average", action="store_true", help="also ROUGE-1.5.5's bootstrap Average R/P/F with 95%% intervals")
-    rouge.add_argument("--processes", type=int, default=1, metavar="N", help="score on N processes (default 1)")
+    rouge.add_argument("--processes", type=PROCESSES, default=1, metavar="N", help=f"score on N processes, 1 to {MAX_PROCESSES} (default 1)")
     parser.add_argument("--resamples", type=RESAMPLES, default=1000, metavar="N", help="bootstrap resamples for the intervals (default 1000)")
     parser.add_argument("--seed", type=SEED, default=0, metavar="N", help="bootstrap seed (default 0)")
     return parser
@@ -153,14 +216,20 @@ def _consoles():
 
 def run_command(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    from harness.report.terminal import print_summary
-    from harness.runner import execute, exit_code, prepare
-
-    err, out = _consoles()
-    only = [name.strip() for name in args.models.split(",") if name.strip()] if args.models else None
-    plan = prepare(args.config, args.output_dir, only, use_cache=not args.no_cache)
     try:
-        run, run_dir = execute(plan, err)
+        from harness.report.terminal import print_summary
+        from harness.runner import execute, exit_code, prepare
+
+        CTRL_C.checkpoint()  # the imports take a while; a finaliser may have eaten a Ctrl-C meanwhile
+        err, out = _consoles()
+        only = [name.strip() for name in args.models.split(",") if name.strip()] if args.models else None
+        plan = prepare(args.config, args.output_dir, only, use_cache=not args.no_cache, baseline=args.baseline)
+        CTRL_C.checkpoint()
+    except KeyboardInterrupt:
+        print("Interrupted (Ctrl-C) before the run started; nothing was written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    try:
+        run, run_dir = execute(plan, err, CTRL_C.checkpoint)
     except KeyboardInterrupt:
         print("Interrupted: the reports of the models that finished are marked incomplete.", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -212,6 +281,8 @@ def score_command(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     from harness import score_command as scoring
 
+    if args.output:
+        _check_output_file(Path(args.output))
     if args.task == "qa":
         if not args.gold or args.references:
             parser.error("--task qa takes --gold DATASET.json and --predictions PRED.json")
@@ -231,14 +302,35 @@ def score_command(argv: list[str]) -> int:
     return EXIT_OK
 
 
+def _check_output_file(path: Path) -> None:
+    """`score --output FILE` can be written, checked before scoring (which can take minutes)."""
+    if path.is_dir():
+        raise HarnessError(f"{path}: --output: is a folder; give a file path, e.g. {path / 'score.json'}")
+    folder = path.parent
+    if not folder.is_dir():
+        if folder.exists():
+            raise HarnessError(f"{path}: --output: {folder} is a file, not a folder; give a path in an existing folder")
+        raise HarnessError(f"{path}: --output: the folder {folder} does not exist; create it first (mkdir -p {folder}) or give a path in an existing folder")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise HarnessError(f"{path}: --output: not writable; give a path you can write to")
+
+
 COMMANDS = {"rescore": rescore_command, "compare": compare_command, "report": report_command, "score": score_command}
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The exit code; `argv` None means the process's own command line (`python -m harness`)."""
+    from_command_line = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     command = COMMANDS.get(argv[0]) if argv else None
+    saved = CTRL_C.install()
     try:
         return command(argv[1:]) if command else run_command(argv)
     except HarnessError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("Interrupted (Ctrl-C).", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        CTRL_C.restore(saved, exiting=from_command_line)

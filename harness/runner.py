@@ -1,7 +1,9 @@
 """Orchestration only: config -> requests -> generations -> scores -> reports.
 
-`prepare` does every check that can fail on bad input (exit 2) before anything is created;
-`execute` runs the models one by one, so one failing model never stops the others.
+`prepare` does every check that can fail on bad input (exit 2) before anything is created:
+the config and eval set, the model sources, the output folder, the `--baseline` run and the
+generation cache (see harness.cache for what each broken cache gets); `execute` runs the models
+one by one, so one failing model never stops the others.
 """
 
 from __future__ import annotations
@@ -14,18 +16,20 @@ from rich.console import Console
 
 from harness.backends import load_backend
 from harness.backends.sources import cache_dir, check_source
-from harness.cache import GenerationCache, NoCache
-from harness.compare import pairwise_within_run
+from harness.cache import GenerationCache, NoCache, check_cache
+from harness.compare import load_side, pairwise_within_run
 from harness.config import HFModel, RunConfig, load_config
 from harness.errors import HarnessError
 from harness.progress import model_progress
 from harness.prompts import allows_prefix_reuse, build_requests
 from harness.provenance import base_provenance
 from harness.records import TASKS, Article, ModelResult, RunResult
-from harness.report.files import new_run_dir
+from harness.report.files import new_run_dir, output_dir_problem
 from harness.report.write import write_reports
 from harness.scoring import aggregate, describe, score
 from harness.sources import load_articles
+
+CACHE_FILE = "generations.sqlite"
 
 
 @dataclass
@@ -41,7 +45,11 @@ class Plan:
 
 
 def prepare(
-    config_path: str | Path, output_dir: str | Path | None = None, only: list[str] | None = None, use_cache: bool = True
+    config_path: str | Path,
+    output_dir: str | Path | None = None,
+    only: list[str] | None = None,
+    use_cache: bool = True,
+    baseline: str | Path | None = None,
 ) -> Plan:
     """Validate everything a run needs; raises HarnessError (exit 2) and creates nothing."""
     config_path = Path(config_path)
@@ -70,11 +78,57 @@ def prepare(
         for m in models
         if isinstance(m, HFModel) and m.prefix_reuse and not allows_prefix_reuse(config.task(m, "qa").prompt)
     )
-    return Plan(config_path, config, articles, models, Path(output_dir) if output_dir else config.output_dir, use_cache, warnings, eval_set_info)
+    out = _check_output_dir(Path(output_dir) if output_dir else None, config, config_path)
+    if baseline is not None:
+        _check_baseline(Path(baseline), config, eval_set_info)
+    if use_cache:
+        check_cache(cache_dir() / CACHE_FILE)
+    return Plan(config_path, config, articles, models, out, use_cache, warnings, eval_set_info)
 
 
-def execute(plan: Plan, console: Console) -> tuple[RunResult, Path]:
-    """Run every model, write the reports, return the run and its folder."""
+def _check_output_dir(given: Path | None, config: RunConfig, config_path: Path) -> Path:
+    """The folder the run folder goes into: not a file, not under a file, writable."""
+    out = given if given is not None else config.output_dir
+    problem = output_dir_problem(out)
+    if problem and given is not None:
+        raise HarnessError(f"{out}: --output-dir: {problem}; give a folder you can write to (it is created if missing)")
+    if problem:
+        raise HarnessError(f"{config_path}: output_dir: {out} {problem}; set output_dir to a folder you can write to, or pass --output-dir DIR")
+    return out
+
+
+def _check_baseline(path: Path, config: RunConfig, eval_set_info: dict | None) -> None:
+    """`--baseline` is a run folder or its report.json, readable, and comparable with this run
+    (same scorer signature and eval set, as `compare` demands), so the comparison cannot fail
+    after the whole run."""
+    if not path.exists():
+        raise HarnessError(f"{path}: --baseline: no such file or folder; give a run folder or its report.json")
+    if path.is_file() and path.name != "report.json":
+        raise HarnessError(f"{path}: --baseline: not a report.json; give a run folder or its report.json")
+    try:
+        report = load_side(path).report  # what `compare` will read after the run
+    except HarnessError as exc:
+        raise HarnessError(f"{exc} (--baseline {path})") from None
+    problems = []
+    scoring, eval_set = report.get("scoring"), report.get("eval_set")
+    signature = describe(config.scoring, config.seed)["signature"]
+    if isinstance(scoring, dict) and scoring.get("signature") != signature:
+        problems.append(f"scorer signatures differ ({scoring.get('signature')} vs {signature})")
+    if isinstance(eval_set, dict) and eval_set_info is not None and eval_set.get("sha256") != eval_set_info.get("sha256"):
+        problems.append(f"eval sets differ (sha256 {str(eval_set.get('sha256'))[:12]} vs {str(eval_set_info.get('sha256'))[:12]})")
+    if problems:
+        raise HarnessError(
+            f"{path}: --baseline: not comparable with this run: {'; '.join(problems)}; "
+            "give a baseline made with the same scoring options and eval set"
+        )
+
+
+def execute(plan: Plan, console: Console, checkpoint=None) -> tuple[RunResult, Path]:
+    """Run every model, write the reports, return the run and its folder.
+
+    `checkpoint()` is called before each model and before the run is marked complete; it raises
+    KeyboardInterrupt when a Ctrl-C was swallowed somewhere (say, by a finaliser) meanwhile."""
+    checkpoint = checkpoint or (lambda: None)
     config = plan.config
     provenance = base_provenance(plan.config_path, config.hash(), config.seed)
     run = RunResult(
@@ -87,17 +141,23 @@ def execute(plan: Plan, console: Console) -> tuple[RunResult, Path]:
     )
     for warning in plan.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-    run_dir = new_run_dir(plan.output_dir, plan.config_path.stem)
-    cache = GenerationCache(cache_dir() / "generations.sqlite") if plan.use_cache else NoCache()
+    # the cache before the run folder: a cache that cannot be opened leaves no folder behind
+    cache = GenerationCache(cache_dir() / CACHE_FILE) if plan.use_cache else NoCache()
+    run_dir = None
     try:
+        checkpoint()
+        run_dir = new_run_dir(plan.output_dir, plan.config_path.stem)
         for model in plan.models:
+            checkpoint()
             run.models.append(_run_model(model, plan, cache, console))
+        checkpoint()
         provenance["complete"] = True
         run.pairwise = pairwise_within_run(run.models, config.scoring.bootstrap_resamples, config.seed)
     except KeyboardInterrupt:
         # keep what finished: the reports say the run is incomplete, then the interrupt goes on
         provenance["complete"] = False
-        write_reports(run, run_dir)
+        if run_dir is not None:
+            write_reports(run, run_dir)
         raise
     finally:
         cache.close()

@@ -6,6 +6,14 @@
   each), with the same ROUGE options as a run; means with seeded bootstrap intervals, and
   ROUGE-1.5.5's own averaging (`--rouge155-average`) when asked.
 Prints JSON (and writes it to `--output`); every result carries its scorer signature.
+
+Line length is bounded, so that one hostile line cannot make scoring run for hours: a
+prediction or reference line may hold at most MAX_LINE_CHARS (1,000,000) characters, and at
+most MAX_PYSBD_LINE_CHARS (100,000) when rougeLsum splits sentences with pysbd, whose time
+grows with the square of the length (on one core: 100,000 characters of prose take about 3.5 s,
+400,000 about 47 s, 2 MB about 20 minutes). A longer line is refused before any scoring, with
+one `Error:` line naming the file, the line and the fix. Within these limits a line scores in
+seconds (1,000,000 characters against a reference as long: about 10 s for rougeL).
 """
 
 from __future__ import annotations
@@ -17,6 +25,9 @@ from harness.atomic import write_atomic
 from harness.errors import HarnessError
 from harness.metrics.stats import mean_ci
 from harness.scoring import QA_SIGNATURE, ci_signature
+
+MAX_LINE_CHARS = 1_000_000
+MAX_PYSBD_LINE_CHARS = 100_000
 
 
 def _read_lines(path: str) -> list[str]:
@@ -35,6 +46,21 @@ def _read_lines(path: str) -> list[str]:
     return lines
 
 
+def _check_lengths(path: str, lines: list[str], options) -> None:
+    """Refuse a line longer than the limits above (see the module docstring)."""
+    pysbd = "rougeLsum" in options.rouge_types and options.sentence_split == "pysbd"
+    limit = MAX_PYSBD_LINE_CHARS if pysbd else MAX_LINE_CHARS
+    for number, line in enumerate(lines, 1):
+        if len(line) > limit:
+            if pysbd:
+                fix = (f"rougeLsum with --sentence-split pysbd takes at most {limit:,} characters per line (pysbd's time grows "
+                       "with the square of the length); use --sentence-split newline, leave rougeLsum out of --rouge-types, "
+                       "or shorten the line")
+            else:
+                fix = f"a summary line may hold at most {limit:,} characters; shorten or split it"
+            raise HarnessError(f"{path}: line {number}: {len(line):,} characters; {fix}")
+
+
 def score_qa(gold_path: str, predictions_path: str) -> dict:
     from harness.metrics.squad import load_predictions, load_squad_gold, score_squad
 
@@ -48,6 +74,7 @@ def score_summaries(predictions_path: str, reference_paths: list[str], options, 
     from harness.metrics.rouge_corpus import score_corpus
 
     predictions = _read_lines(predictions_path)
+    _check_lengths(predictions_path, predictions, options)
     references = []
     for path in reference_paths:
         lines = _read_lines(path)
@@ -56,6 +83,7 @@ def score_summaries(predictions_path: str, reference_paths: list[str], options, 
                 f"{path}: {len(lines)} lines but {predictions_path} has {len(predictions)}; "
                 "line i of every file must belong to the same item"
             )
+        _check_lengths(path, lines, options)
         references.append(lines)
     per_item = score_corpus(predictions, [list(refs) for refs in zip(*references)], options, processes=processes)
     result = {"task": "summary", "n": len(predictions), "references_per_item": len(reference_paths), "scores": {}}
