@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 
 from harness import __version__
-from harness.errors import HarnessError
+from harness.errors import HarnessError, one_line
 
 EXIT_OK, EXIT_MODEL_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -41,7 +41,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one `Error:` line (exit 2) like every other bad input."""
 
     def error(self, message):
-        print(f"Error: {self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        print(f"Error: {self.prog}: {one_line(message)} (see {self.prog} --help)", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT)
 
 
@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return command(argv[1:]) if command else run_command(argv)
     except HarnessError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        print(f"Error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("Interrupted (Ctrl-C).", file=sys.stderr)

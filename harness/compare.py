@@ -242,7 +242,8 @@ def _changed(baseline: Side, candidate: Side, base_model: str, cand_model: str, 
     b_scores, c_scores = baseline.scores.get(base_model, {}), candidate.scores.get(cand_model, {})
     out = []
     summaries = [k for k in shared if k[1] == "summary"]
-    metric = next((m for m in ("rougeLsum", "rougeL", "rouge1") if all(m in b_scores[k] for k in summaries)), None)
+    # a ROUGE type both runs scored on every summary (their rouge_types may differ)
+    metric = next((m for m in ("rougeLsum", "rougeL", "rouge1", "rouge2") if all(m in b_scores[k] and m in c_scores[k] for k in summaries)), None)
     if metric:
         moved = sorted(summaries, key=lambda k: -abs(c_scores[k][metric] - b_scores[k][metric]))[:5]
         for k in moved:

@@ -237,3 +237,10 @@ def test_items_lost_from_a_task_are_a_finding_and_fail_its_gates(tmp_path, capsy
     # without gates it is still named, and nothing fails
     code, out = compare_in_process(capsys, a, b)
     assert code == 0 and "m lost 10 of 40 qa items in the candidate run" in out
+
+
+def test_runs_scored_with_different_rouge_types_compare_on_what_they_share(tmp_path, capsys):
+    a = make_run(tmp_path / "a", {"m": [0.5, 0.4]}, task="summary", metric="rougeLsum")
+    b = make_run(tmp_path / "b", {"m": [0.2, 0.1]}, task="summary", metric="rouge1")
+    code, out = compare_in_process(capsys, a, b)
+    assert code == 0 and "## Deltas" in out  # no shared metric: nothing to compare, and no traceback
