@@ -15,14 +15,13 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, ValidationError, ValidationInfo, field_serializer, field_validator, model_validator
 
 from harness.errors import HarnessError
-from harness.strict import Strict
 from harness.executors.ray_executor import RaySettings
 from harness.gates import Gate, check_gate_key
 from harness.metrics.qa import QA_METRICS
 from harness.sources.datasets_source import DatasetSource
 from harness.sources.squad_import import SquadSource
+from harness.strict import Strict
 from harness.yaml_errors import describe_validation_error, read_yaml
-
 
 SEED_MAX = 2**32 - 1
 """numpy (and transformers.set_seed) take seeds in [0, 2**32-1]."""

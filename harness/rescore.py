@@ -15,8 +15,8 @@ from harness.errors import HarnessError
 from harness.provenance import now
 from harness.records import TASKS, RunResult
 from harness.report.files import new_run_dir
-from harness.run_files import config_of, generations_of, model_result_of, read_run
 from harness.report.write import write_reports
+from harness.run_files import config_of, generations_of, model_result_of, read_run
 from harness.scoring import aggregate, describe, score
 from harness.sources import load_articles
 

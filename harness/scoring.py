@@ -10,10 +10,9 @@ from harness.config import QAPostprocess, Scoring
 from harness.metrics.qa import qa_scores
 from harness.metrics.rouge import rouge
 from harness.metrics.rouge import signature as rouge_signature
-from harness.postprocess import clean_answer, clean_summary
 from harness.metrics.summary_stats import summary_statistics
+from harness.postprocess import clean_answer, clean_summary
 from harness.records import TASKS, Article, Generation, ScoredItem
-
 
 QA_SIGNATURE = "qa:norm=squad-v1.1|multi=max"
 

@@ -46,8 +46,8 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from harness.errors import HarnessError
-from harness.strict import Strict
 from harness.records import Generation, Request
+from harness.strict import Strict
 
 DEFAULT_GCS_PORT, DEFAULT_CLIENT_PORT = 6379, 10001
 OnBatch = Callable[[list[Generation]], None]
@@ -383,7 +383,7 @@ class RayBackend:
                 slot = starting.pop(ref)
                 try:
                     info = self._get(ref)
-                except lost as exc:
+                except lost:
                     if self._replace(slot):
                         starting[self._slots[slot].info.remote()] = slot
                     continue

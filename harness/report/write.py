@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.atomic import write_atomic
 from harness.provenance import now
 from harness.records import RunResult
-from harness.atomic import write_atomic
 from harness.report.html import report_html
 from harness.report.json_report import predictions_jsonl, report_json
 from harness.report.markdown import report_markdown

@@ -54,8 +54,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from harness.errors import HarnessError
-from harness.strict import Strict
 from harness.records import Article, Question, Reference
+from harness.strict import Strict
 
 FORMATS = ("json", "csv", "parquet")
 _EXTENSIONS = {".json": "json", ".jsonl": "json", ".ndjson": "json", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}

@@ -26,9 +26,9 @@ from pathlib import Path
 from pydantic import Field
 
 from harness.errors import HarnessError
-from harness.strict import Strict
 from harness.metrics.squad import read_json
 from harness.records import Article, Question
+from harness.strict import Strict
 
 
 class SquadSource(Strict):
