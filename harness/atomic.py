@@ -21,6 +21,7 @@ def write_atomic(path: str | Path, text: str) -> None:
         keep_mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         keep_mode = None
+    fd: int | None
     fd, tmp = _create_beside(path)
     try:
         if keep_mode is not None:

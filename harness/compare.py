@@ -212,7 +212,7 @@ def _delta(base_model, cand_model, task, metric, base, cand, resamples, seed) ->
 
 def _apply(key: str, gate: Gate, delta: MetricDelta) -> list[GateResult]:
     out = []
-    common = dict(gate=key, baseline_model=delta.baseline_model, candidate_model=delta.candidate_model)
+    common: dict = dict(gate=key, baseline_model=delta.baseline_model, candidate_model=delta.candidate_model)
     if gate.max_drop is not None:
         drop = -(delta.delta or 0.0)
         too_large = drop > gate.max_drop

@@ -40,11 +40,10 @@ def compare_and_report(
     comparison = compare(base, cand, model_pairs(base, cand, pairs or []), gates, resamples=resamples, seed=seed)
     markdown = compare_markdown(comparison)
     sys.stdout.write(markdown)
-    targets = [(markdown_path, markdown), (json_path, None), (html_path, compare_html(comparison) if html_path else None)]
+    targets: list[tuple[str | Path | None, str | None]] = [(markdown_path, markdown), (json_path, None), (html_path, compare_html(comparison) if html_path else None)]
     if write_to is not None:
         targets += [(write_to / "compare.md", markdown), (write_to / "compare.json", None), (write_to / "compare.html", compare_html(comparison))]
     for path, text in targets:
         if path:
-            path = Path(path)
-            write_atomic(path, text if text is not None else compare_json(comparison))  # None: the JSON
+            write_atomic(Path(path), text if text is not None else compare_json(comparison))  # None: the JSON
     return 0 if comparison.passed else 1

@@ -268,6 +268,11 @@ class RunConfig(Strict):
         override = getattr(getattr(model, "tasks", None), task, None)
         return override or getattr(self.tasks, task)
 
+    def qa_postprocess(self, model) -> QAPostprocess:
+        """How one model's raw answers become scored answers (its own qa block, else the run's)."""
+        qa = self.task(model, "qa")
+        return qa.postprocess if isinstance(qa, QATask) else self.tasks.qa.postprocess
+
     def hash(self) -> str:
         return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 

@@ -139,7 +139,7 @@ def _to_article(path: Path, index: int, entry: ArticleEntry) -> Article:
             ) from None
         key += ".text_file"
     else:
-        text, key = entry.text, key + ".text"
+        text, key = entry.text or "", key + ".text"  # the schema requires text or text_file
     problem = unwritable(text)
     if problem:
         raise HarnessError(f"{path}: {key}: {problem}")

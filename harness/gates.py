@@ -51,12 +51,12 @@ def parse_gate_option(text: str) -> tuple[str, Gate]:
     key, _, rules = text.partition(":")
     try:
         check_gate_key(key, gate_metrics())
-        values = {}
+        values: dict[str, bool | float] = {}
         for rule in filter(None, rules.split(",")):
             name, _, value = rule.partition("=")
             lowered = value.strip().lower()
             values[name.strip()] = lowered == "true" if lowered in ("true", "false") else float(value)
-        return key, Gate(**values)
+        return key, Gate.model_validate(values)
     except ValidationError as exc:
         message = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
         raise HarnessError(f"--gate {text!r}: {message}; write e.g. summary.rougeL:max_drop=0.02 or qa.exact_match:min=0.5") from None

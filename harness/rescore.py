@@ -33,7 +33,7 @@ def rescore(run_dir: str | Path, config_path: str | Path | None = None, output_d
         result = model_result_of(entry)
         if result.status == "ok":
             model_config = next((m for m in config.models if m.name == result.name), None)
-            rules = config.task(model_config, "qa").postprocess if model_config else config.tasks.qa.postprocess
+            rules = config.qa_postprocess(model_config)
             for generation in stored.get(result.name, []):
                 article = by_id.get(generation.request.article_id)
                 if article is None:

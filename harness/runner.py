@@ -135,7 +135,7 @@ def execute(plan: Plan, console: Console, checkpoint=None) -> tuple[RunResult, P
         provenance=provenance,
         config=config.model_dump(mode="json"),
         scoring=describe(config.scoring, config.seed),
-        eval_set=plan.eval_set_info,
+        eval_set=plan.eval_set_info or {},
         articles=plan.articles,
         models=[],
     )
@@ -186,7 +186,7 @@ def _run_model(model, plan: Plan, cache, console: Console) -> ModelResult:
         result.load_seconds = None if backend.load_seconds is None else round(backend.load_seconds, 3)
         result.efficiency = backend.efficiency.as_dict()
         articles = {a.id: a for a in plan.articles}
-        qa_rules = plan.config.task(model, "qa").postprocess
+        qa_rules = plan.config.qa_postprocess(model)
         result.items = [score(model.name, g, articles[g.request.article_id], plan.config.scoring, qa_rules) for g in generations]
         aggregate(result, backend.tasks, plan.config.scoring, plan.config.seed)
     except Exception as exc:

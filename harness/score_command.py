@@ -86,7 +86,7 @@ def score_summaries(predictions_path: str, reference_paths: list[str], options, 
         _check_lengths(path, lines, options)
         references.append(lines)
     per_item = score_corpus(predictions, [list(refs) for refs in zip(*references)], options, processes=processes)
-    result = {"task": "summary", "n": len(predictions), "references_per_item": len(reference_paths), "scores": {}}
+    result: dict = {"task": "summary", "n": len(predictions), "references_per_item": len(reference_paths), "scores": {}}
     for rouge_type in options.rouge_types:
         result["scores"][rouge_type] = {
             part: mean_ci([getattr(item[rouge_type], field) for item in per_item], resamples, seed)

@@ -81,8 +81,8 @@ def fit_to_window(
         )
     fitted: dict[int, Request] = {}
     key = lambda r: (r.article_id, r.task)  # noqa: E731
-    for _, group in groupby(sorted(over, key=key), key=key):
-        group = list(group)
+    for _, grouped in groupby(sorted(over, key=key), key=key):
+        group = list(grouped)
         for request, cut in zip(group, _cut_article(group, lengths, budget, count, article_tokens, decode, model)):
             fitted[id(request)] = cut
     return [fitted.get(id(r), r) for r in requests]

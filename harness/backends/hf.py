@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import warnings
 from itertools import groupby
+from typing import Any
 
 from harness.backends import hf_prefix
 from harness.backends.context_window import context_window, fit_to_window
@@ -77,8 +78,9 @@ class HFBackend:
             "torch": package_version("torch"),
         }
         self.source_info = {**self.resolved.info, "dtype": self.identity["dtype"], "device": self.device}
-        self.model = None
-        self.tokenizer = None
+        # transformers objects, loaded lazily (typed Any: transformers' own stubs are partial)
+        self.model: Any = None
+        self.tokenizer: Any = None
         self.load_seconds: float | None = None
         self.efficiency = Efficiency()
 
@@ -117,7 +119,7 @@ class HFBackend:
         started = time.perf_counter()
         self._ensure_tokenizer()
         model_class = AutoModelForSeq2SeqLM if self.is_encoder_decoder else AutoModelForCausalLM
-        model = model_class.from_pretrained(self.resolved.location, dtype=self.dtype, **self.resolved.kwargs)
+        model: Any = model_class.from_pretrained(self.resolved.location, dtype=self.dtype, **self.resolved.kwargs)
         model.to(self.device).eval()
         torch.manual_seed(self.seed)
         self.sliding_window = hf_prefix.has_sliding_window(model.config)
@@ -163,9 +165,8 @@ class HFBackend:
         results: dict[int, Generation] = {}
         # one generate() call takes one set of generation parameters
         params = lambda r: (r.max_new_tokens, r.stop, r.do_sample, r.temperature or 0, r.top_p or 0)  # noqa: E731
-        for _, group in groupby(sorted(requests, key=params), key=params):
-            group = list(group)
-            for batch_results in self._generate_group(group, texts, ids):
+        for _, same_params in groupby(sorted(requests, key=params), key=params):
+            for batch_results in self._generate_group(list(same_params), texts, ids):
                 for generation in batch_results:
                     results[id(generation.request)] = generation
                 on_batch(batch_results)
@@ -183,8 +184,8 @@ class HFBackend:
         """Yields the generations of one parameter group, batch by batch."""
         reuse = self.config.prefix_reuse and not self.is_encoder_decoder
         by_article = groupby(sorted(group, key=lambda r: r.article_id), key=lambda r: r.article_id)
-        for _, article_requests in by_article:
-            article_requests = list(article_requests)
+        for _, grouped in by_article:
+            article_requests = list(grouped)
             prefix_length = hf_prefix.common_prefix_length([ids[id(r)] for r in article_requests]) if reuse else 0
             if len(article_requests) > 1 and prefix_length >= hf_prefix.MIN_PREFIX_TOKENS:
                 yield from self._with_prefix(article_requests, texts, ids, prefix_length)

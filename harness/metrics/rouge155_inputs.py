@@ -67,12 +67,12 @@ def read_eval_config(xml_text: str) -> list[Evaluation]:
         fields = {child.tag.upper(): child for child in node}
         evaluations.append(
             Evaluation(
-                id=node.get("ID"),
-                input_format=fields["INPUT-FORMAT"].get("TYPE"),
+                id=node.get("ID", ""),
+                input_format=fields["INPUT-FORMAT"].get("TYPE", ""),
                 peer_root=(fields["PEER-ROOT"].text or "").strip(),
                 model_root=(fields["MODEL-ROOT"].text or "").strip(),
-                peers={p.get("ID"): (p.text or "").strip() for p in fields["PEERS"]},
-                models={m.get("ID"): (m.text or "").strip() for m in fields["MODELS"]},
+                peers={p.get("ID", ""): (p.text or "").strip() for p in fields["PEERS"]},
+                models={m.get("ID", ""): (m.text or "").strip() for m in fields["MODELS"]},
             )
         )
     return evaluations

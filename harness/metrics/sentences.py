@@ -20,7 +20,7 @@ def _segmenter():
 
 
 def split_sentences(text: str) -> list[str]:
-    sentences = []
+    sentences: list[str] = []
     for line in text.splitlines():
         if line.strip():
             sentences.extend(s.strip() for s in _segmenter().segment(line) if s.strip())

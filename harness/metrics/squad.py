@@ -198,7 +198,7 @@ def score_squad(gold: SquadGold, predictions: dict[str, str]) -> dict:
             exact[qid], f1[qid] = 0.0, 0.0
             missing_ids.append(qid)
     ids = list(gold.answers)
-    result = {}
+    result: dict = {}
     result["exact_match"], result["f1"] = _percent(exact, f1, ids)
     result["total"] = len(ids)
     result["missing"] = len(missing_ids)

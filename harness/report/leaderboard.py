@@ -29,10 +29,10 @@ def rows(run: RunResult, with_ci: bool = False) -> list[list[str]]:
         for task, metric in columns(run):
             if model.status != "ok":
                 cells.append("-")
-            elif model.metrics.get(task) is None:
+            elif (task_metrics := model.metrics.get(task)) is None:
                 cells.append(NOT_APPLICABLE)
             else:
-                summary = model.metrics[task].get(metric, {})
+                summary = task_metrics.get(metric, {})
                 cells.append(format_score(summary.get("mean")) + (format_ci(summary.get("ci95")) if with_ci else ""))
         out.append(cells)
     return out

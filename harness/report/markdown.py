@@ -110,8 +110,8 @@ def _verdicts(run: RunResult) -> list[str]:
     models = [m for m in run.models if m.qa_verdicts]
     if not models:
         return []
-    names = list(models[0].qa_verdicts)
-    rows = [[m.name, *(_number(m.qa_verdicts.get(v), "{:.0%}") for v in names)] for m in models]
+    names = list(models[0].qa_verdicts or {})
+    rows = [[m.name, *(_number((m.qa_verdicts or {}).get(v), "{:.0%}") for v in names)] for m in models]
     note = ("exact: the answer is a gold answer; verbose: it contains one but says more; partial: some "
             "words right (F1 > 0); wrong: none; empty: no answer.")
     return ["## Answer verdicts", "", *_table(["model", *names], rows), "", note, ""]
@@ -126,8 +126,8 @@ def _summary_statistics(run: RunResult) -> list[str]:
     models = [m for m in run.models if m.summary_statistics]
     if not models:
         return []
-    keys = [k for k in STAT_LABELS if any(k in m.summary_statistics for m in models)]
-    rows = [[m.name, *(leaderboard.format_score(m.summary_statistics.get(k, {}).get("mean"))[:6] for k in keys)] for m in models]
+    keys = [k for k in STAT_LABELS if any(k in (m.summary_statistics or {}) for m in models)]
+    rows = [[m.name, *(leaderboard.format_score((m.summary_statistics or {}).get(k, {}).get("mean"))[:6] for k in keys)] for m in models]
     note = ("Means over summaries. compression: article words per summary word; novel n-grams: share not in the article "
             "(how abstractive); repeated: share repeating an earlier n-gram (loops); coverage and density: extractive "
             "fragments of Grusky et al. (2018), as HELM reports them.")

@@ -67,19 +67,19 @@ def load_articles(config, config_path: str | Path = "config") -> tuple[list[Arti
     squad = getattr(config, "squad", None)
     if dataset is not None:
         where = f"{config_path}: dataset"
-        loaded = read_dataset(dataset, where=where)
-        check_writable(loaded.articles, where)
-        return loaded.articles, describe_dataset(dataset, loaded.articles), loaded.warnings(where)
+        from_dataset = read_dataset(dataset, where=where)
+        check_writable(from_dataset.articles, where)
+        return from_dataset.articles, describe_dataset(dataset, from_dataset.articles), from_dataset.warnings(where)
     if squad is not None:
-        loaded = read_squad(squad.path, squad.limit)
-        check_writable(loaded.articles, f"{squad.path}")
+        from_squad = read_squad(squad.path, squad.limit)
+        check_writable(from_squad.articles, f"{squad.path}")
         warnings = []
-        if loaded.skipped_unanswerable:
+        if from_squad.skipped_unanswerable:
             warnings.append(
-                f"{config_path}: squad: skipped {loaded.skipped_unanswerable} unanswerable question(s) "
+                f"{config_path}: squad: skipped {from_squad.skipped_unanswerable} unanswerable question(s) "
                 "(SQuAD v2.0; QA metrics need a gold answer)"
             )
-        return loaded.articles, describe_squad(squad, loaded), warnings
+        return from_squad.articles, describe_squad(squad, from_squad), warnings
     from harness.evalset import describe_eval_set, load_eval_set
 
     articles = load_eval_set(config.eval_set)

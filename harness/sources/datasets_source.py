@@ -199,7 +199,7 @@ def describe_source(spec: DatasetSource) -> str:
         extra = f" ({spec.config})" if spec.config else ""
         revision = f" @ {spec.revision}" if spec.revision else ""
         return f"hub dataset {spec.hub}{extra}{revision}"
-    files = [str(f) for f in spec.files]
+    files = [str(f) for f in spec.files or ()]
     return files[0] if len(files) == 1 else f"{files[0]} and {len(files) - 1} more file(s)"
 
 
@@ -274,7 +274,7 @@ def infer_format(files: tuple[Path, ...], where: str = "dataset") -> str:
 
 def _local_files(spec: DatasetSource, where: str) -> list[str]:
     out: list[str] = []
-    for file in spec.files:
+    for file in spec.files or ():
         text = str(file)
         if any(ch in text for ch in "*?["):
             matches = sorted(glob.glob(text))
@@ -446,7 +446,7 @@ def _articles(table, spec: DatasetSource, where: str) -> DatasetLoad:
             for ref in _clean(_texts(value)):
                 if ref not in draft.references:
                     draft.references.append(ref)
-        if cols.questions is not None:
+        if cols.questions is not None and cols.answers is not None:  # the schema maps both or neither
             question_value = _get(row, cols.questions, "questions", where)
             answer_value = _get(row, cols.answers, "answers", where)
             qid_value = _get(row, cols.question_id, "question_id", where) if cols.question_id else None
@@ -527,6 +527,7 @@ def _per_article_questions(questions, answers, qids, spec: DatasetSource, where:
 
 
 def _to_article(draft: _Draft, reference_column: str | None) -> Article:
+    references: tuple[Reference, ...]
     if len(draft.references) == 1:
         references = (Reference(reference_column or "reference", draft.references[0]),)
     else:
