@@ -22,6 +22,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -238,9 +239,9 @@ def _run_context(run: RunResult) -> dict:
 
 def _leaderboard(run: RunResult) -> dict:
     columns = leaderboard.columns(run)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for model in run.models:
-        cells = []
+        cells: list[dict[str, Any]] = []
         for task, metric in columns:
             if model.status != "ok":
                 cells.append({"kind": "failed"})
@@ -292,7 +293,7 @@ def _pairwise(run: RunResult) -> dict:
 
 
 def _verdict_shares(run: RunResult) -> list[dict]:
-    out = []
+    out: list[dict[str, Any]] = []
     for model in run.models:
         if model.status != "ok":
             out.append({"model": model.name, "kind": "failed", "n": None})
@@ -312,9 +313,9 @@ def _qa_grid(run: RunResult, items: dict) -> list[dict]:
     for article in run.articles:
         if not article.questions:
             continue
-        rows = []
+        rows: list[dict[str, Any]] = []
         for question in article.questions:
-            cells = []
+            cells: list[dict[str, Any]] = []
             for model in run.models:
                 item = items[model.name].get((article.id, "qa", question.id))
                 if model.status != "ok":
@@ -350,7 +351,7 @@ def _qa_grid(run: RunResult, items: dict) -> list[dict]:
 def _article(run: RunResult, article: Article, items: dict) -> dict:
     references = {r.id: r for r in article.references}
     rouge_types = list(run.scoring.get("rouge_types") or [])
-    summaries = []
+    summaries: list[dict[str, Any]] = []
     for model in run.models:
         item = items[model.name].get((article.id, "summary", article.id))
         if model.status != "ok":
@@ -362,7 +363,7 @@ def _article(run: RunResult, article: Article, items: dict) -> dict:
             continue
         best = (item.trace or {}).get("best_reference") or {}
         against = next((t for t in HIGHLIGHT_PREFERENCE if t in best), next(iter(best), None))
-        reference = references.get(best.get(against)) if against else None
+        reference = references.get(best.get(against, "")) if against else None
         if reference is None and article.references:
             reference, against = article.references[0], None
         summaries.append({
@@ -388,10 +389,10 @@ def _stat(key: str, value) -> str:
 
 
 def _summary_statistics(run: RunResult) -> dict:
-    models = [m for m in run.models if m.summary_statistics]
-    keys = [k for k in STAT_LABELS if any(k in m.summary_statistics for m in models)]
-    keys += [k for m in models for k in m.summary_statistics if k not in keys and k not in STAT_LABELS]
-    rows = [{"model": m.name, "cells": [(m.summary_statistics.get(k) or {}).get("mean") for k in keys]} for m in models]
+    stats = {m.name: m.summary_statistics for m in run.models if m.summary_statistics}
+    keys = [k for k in STAT_LABELS if any(k in s for s in stats.values())]
+    keys += [k for s in stats.values() for k in s if k not in keys and k not in STAT_LABELS]
+    rows = [{"model": name, "cells": [(s.get(k) or {}).get("mean") for k in keys]} for name, s in stats.items()]
     return {"columns": [STAT_LABELS.get(k, k) for k in keys], "rows": rows}
 
 
@@ -440,7 +441,7 @@ def _compare_context(comparison: Comparison) -> dict:
             except ValueError:
                 pass
         gates.append({"gate": g, "model": model_label(g.baseline_model, g.candidate_model), "underpowered": underpowered})
-    deltas = [{"d": d, "model": model_label(d.baseline_model, d.candidate_model), "label": _label(d.task, d.metric)} for d in comparison.deltas]
+    deltas: list[dict[str, Any]] = [{"d": d, "model": model_label(d.baseline_model, d.candidate_model), "label": _label(d.task, d.metric)} for d in comparison.deltas]
     charts = []
     for task in dict.fromkeys(d.task for d in comparison.deltas):
         rows = [DeltaRow(f"{x['model']} · {leaderboard.SHORT.get(x['d'].metric, x['d'].metric)}", x["d"].delta, x["d"].ci[0] if x["d"].ci else None,
