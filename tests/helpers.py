@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import subprocess
 import sys
+import traceback
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -46,10 +51,58 @@ def hf(name: str, folder: Path, **extra) -> dict:
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """The real CLI in a subprocess, as a user runs it."""
+    """The real CLI in a subprocess, as a user runs it: only for what needs a real process
+    (kill -9, Ctrl-C, resume after a kill, what a process prints on exit, the smoke runs);
+    everything else uses `cli`, in this process, which saves the interpreter and import start-up."""
     return subprocess.run(
         [sys.executable, "-m", "harness", *args], capture_output=True, text=True, cwd=cwd or ROOT, timeout=900
     )
+
+
+@dataclass
+class Result:
+    """What `cli` gives: the fields of a subprocess.CompletedProcess that the tests read."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _exit_status(code) -> int:
+    """The exit status `raise SystemExit(code)` gives a process."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)  # as the interpreter does with a non-integer code
+    return 1
+
+
+def cli(*args, cwd: Path | None = None) -> Result:
+    """`python -m harness ARGS` in this process: `harness.cli.main` with stdout and stderr captured,
+    run from `cwd` (default ROOT, as `run_cli`) and back. The environment is this process's own,
+    so a monkeypatched HARNESS_CACHE_DIR applies. Like the interpreter, SystemExit (argparse:
+    --help, --version, usage errors) gives its exit status, and an uncaught exception is printed
+    as a traceback on stderr with exit status 1."""
+    from harness.cli import main
+
+    argv = [str(arg) for arg in args]
+    out, err = io.StringIO(), io.StringIO()
+    before = os.getcwd()
+    os.chdir(cwd or ROOT)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:
+                code = _exit_status(exc.code)
+            except Exception:
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.chdir(before)
+    return Result(argv, code, out.getvalue(), err.getvalue())
 
 
 def only_run_dir(output_dir: Path) -> Path:

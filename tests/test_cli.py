@@ -1,4 +1,5 @@
-"""The CLI end to end, in a subprocess as a user runs it, on the tiny models."""
+"""The CLI end to end on the tiny models: in this process (cli.main, output captured), and once
+through a real `python -m harness` process so the entry point stays covered."""
 
 import json
 import re
@@ -8,7 +9,7 @@ import yaml
 
 from conftest import ROOT
 from harness.cli import build_compare_parser, build_parser, build_report_parser, build_rescore_parser, build_score_parser
-from helpers import EVAL_SET, hf, only_run_dir, read_report, run_cli, write_run
+from helpers import EVAL_SET, cli, hf, only_run_dir, read_report, run_cli, write_run
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def _finished_run(tiny_models, tmp):
         [hf("tiny-llama", tiny_models["causal"], batch_size=2), hf("tiny-t5", tiny_models["t5"]), {"name": "lead-2", "backend": "lead", "k": 2}],
         tasks={"summary": {"prompt": "Summarize: {article}", "max_new_tokens": 8}, "qa": {"prompt": "{article} Q: {question} A:", "max_new_tokens": 4}},
     )
-    result = run_cli("--config", str(config))
+    result = cli("--config", str(config))
     return result, only_run_dir(tmp / "runs")
 
 
@@ -104,7 +105,7 @@ def test_models_subset_output_dir_and_no_overwrite(tiny_models, tmp_path):
     config = write_run(tmp_path, [hf("tiny", tiny_models["plain"]), {"name": "lead-1", "backend": "lead", "k": 1}])
     out = tmp_path / "elsewhere"
     for _ in range(2):
-        result = run_cli("--config", str(config), "--models", "lead-1", "--output-dir", str(out))
+        result = cli("--config", str(config), "--models", "lead-1", "--output-dir", str(out))
         assert result.returncode == 0, result.stderr
     runs = sorted(out.iterdir())
     assert len(runs) == 2  # a second run never overwrites the first
@@ -118,7 +119,7 @@ def test_a_failing_model_is_reported_and_the_others_finish(tmp_path):
     broken.mkdir()
     (broken / "config.json").write_text(json.dumps({"model_type": "llama"}))  # no weights, no tokenizer
     config = write_run(tmp_path, [hf("broken", broken), {"name": "lead-3", "backend": "lead"}])
-    result = run_cli("--config", str(config))
+    result = cli("--config", str(config))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     report, _ = read_report(only_run_dir(tmp_path / "runs"))
@@ -130,7 +131,7 @@ def test_a_failing_model_is_reported_and_the_others_finish(tmp_path):
 
 def test_a_model_failing_in_generation_is_reported(tiny_models, tmp_path):
     config = write_run(tmp_path, [hf("breaks", tiny_models["breaks-in-generate"]), hf("fine", tiny_models["plain"])])
-    result = run_cli("--config", str(config))
+    result = cli("--config", str(config))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     report, predictions = read_report(only_run_dir(tmp_path / "runs"))
     breaks, fine = report["models"]
@@ -180,7 +181,7 @@ CASES = ["missing config", "yaml syntax", "unknown key", "wrong type", "missing 
 @pytest.mark.parametrize("case", CASES)
 def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, case):
     args, expected = _bad(tmp_path, case)
-    result = run_cli(*args)
+    result = cli(*args)
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
@@ -188,17 +189,29 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, case):
     assert not (tmp_path / "runs").exists()
 
 
+def test_the_real_entry_point_gives_what_main_gives(tmp_path):
+    # real processes: `python -m harness` (harness/__main__.py and its exit status) is what users run
+    runs = {"version": ["--version"], "bad config": ["--config", str(tmp_path / "nope.yaml")]}
+    real = {name: run_cli(*args) for name, args in runs.items()}
+    assert real["version"].returncode == 0 and real["version"].stdout.startswith("harness ")
+    assert real["bad config"].returncode == 2 and real["bad config"].stderr.startswith("Error: ")
+    assert "config file not found" in real["bad config"].stderr
+    for name, args in runs.items():  # the in-process runner the other tests use sees the same
+        same = cli(*args)
+        assert (same.returncode, same.stdout, same.stderr) == (real[name].returncode, real[name].stdout, real[name].stderr), name
+
+
 def test_bad_usage_exits_2():
-    assert run_cli().returncode == 2
-    assert run_cli("--config", "x", "--bogus").returncode == 2
+    assert cli().returncode == 2
+    assert cli("--config", "x", "--bogus").returncode == 2
 
 
 @pytest.mark.parametrize("command, parser", [(None, build_parser), ("rescore", build_rescore_parser), ("compare", build_compare_parser), ("report", build_report_parser), ("score", build_score_parser)])
 def test_help_and_readme_document_every_option(command, parser):
-    help_text = run_cli(*([command] if command else []), "--help").stdout
+    help_text = cli(*([command] if command else []), "--help").stdout
     readme = (ROOT / "README.md").read_text()
     if command:
-        assert f"python -m harness {command}" in readme and command in run_cli("--help").stdout
+        assert f"python -m harness {command}" in readme and command in cli("--help").stdout
     for action in parser()._actions:
         for option in action.option_strings:
             if option.startswith("--"):
@@ -214,7 +227,7 @@ def test_rescore_scores_stored_outputs_into_a_new_folder(finished_run, tmp_path)
     changed = yaml.safe_load((run_dir.parent.parent / "config.yaml").read_text())
     changed["scoring"] = {"rouge_types": ["rouge1"], "use_stemmer": False}
     (run_dir.parent.parent / "rescore.yaml").write_text(yaml.safe_dump(changed))
-    result = run_cli("rescore", str(run_dir), "--config", str(run_dir.parent.parent / "rescore.yaml"), "--output-dir", str(tmp_path))
+    result = cli("rescore", str(run_dir), "--config", str(run_dir.parent.parent / "rescore.yaml"), "--output-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     (new_dir,) = list(tmp_path.iterdir())
     before, before_predictions = read_report(run_dir)
@@ -225,13 +238,13 @@ def test_rescore_scores_stored_outputs_into_a_new_folder(finished_run, tmp_path)
     assert after["models"][2]["metrics"]["qa"] is None
     assert after["provenance"]["rescored_from"] == str(run_dir)
     # the same options as the run give the same numbers
-    again = run_cli("rescore", str(run_dir), "--output-dir", str(tmp_path / "same"))
+    again = cli("rescore", str(run_dir), "--output-dir", str(tmp_path / "same"))
     (same_dir,) = list((tmp_path / "same").iterdir())
     assert again.returncode == 0 and read_report(same_dir)[0]["models"] == before["models"]
 
 
 def test_rescore_of_a_folder_without_a_run(tmp_path):
-    result = run_cli("rescore", str(tmp_path))
+    result = cli("rescore", str(tmp_path))
     assert result.returncode == 2 and result.stderr.startswith(f"Error: {tmp_path}: no report.json here")
 
 
@@ -244,7 +257,7 @@ def test_report_rebuilds_the_readable_reports_without_a_model(finished_run, tmp_
     originals = {name: (copy / name).read_text() for name in ("report.md", "report.html")}
     for name in originals:
         (copy / name).write_text("stale")
-    result = run_cli("report", str(copy))
+    result = cli("report", str(copy))
     assert result.returncode == 0, result.stderr
     for name, original in originals.items():
         assert (copy / name).read_text() == original, name

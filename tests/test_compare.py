@@ -6,7 +6,7 @@ import random
 import pytest
 
 from harness.records import SCHEMA_VERSION
-from helpers import hf, only_run_dir, run_cli, write_run
+from helpers import cli, hf, only_run_dir, write_run
 
 
 def make_run(folder, models: dict[str, list[float]], sha="abc", signature="sig", task="qa", metric="exact_match"):
@@ -31,7 +31,7 @@ def make_run(folder, models: dict[str, list[float]], sha="abc", signature="sig",
 
 
 def compare(*args):
-    return run_cli("compare", *map(str, args))
+    return cli("compare", *args)
 
 
 BASE = [1.0] * 30 + [0.0] * 10  # 40 items, EM 0.75
@@ -134,10 +134,10 @@ def test_bad_compare_usage(tmp_path, args, message):
 
 def test_gates_from_a_config_and_run_with_baseline(tiny_models, tmp_path):
     config = write_run(tmp_path, [hf("tiny", tiny_models["plain"])], gates={"summary.rouge1": {"max_drop": 0.01}, "qa.f1": {"min": 0.0}})
-    first = run_cli("--config", str(config), "--output-dir", str(tmp_path / "base"))
+    first = cli("--config", str(config), "--output-dir", str(tmp_path / "base"))
     assert first.returncode == 0, first.stderr
     baseline = only_run_dir(tmp_path / "base")
-    second = run_cli("--config", str(config), "--output-dir", str(tmp_path / "cand"), "--baseline", str(baseline / "report.json"))
+    second = cli("--config", str(config), "--output-dir", str(tmp_path / "cand"), "--baseline", str(baseline / "report.json"))
     assert second.returncode == 0, second.stdout + second.stderr
     candidate = only_run_dir(tmp_path / "cand")
     data = json.loads((candidate / "compare.json").read_text())

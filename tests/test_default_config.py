@@ -7,6 +7,7 @@ from helpers import only_run_dir, read_report, run_cli
 
 @pytest.mark.slow
 def test_default_config_end_to_end_on_the_real_models(tmp_path):
+    # a real process: the one smoke run of the shipped config as a user starts it (from the repository root)
     result = run_cli("--config", "configs/default.yaml", "--output-dir", str(tmp_path))
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]

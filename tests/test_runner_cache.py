@@ -1,4 +1,7 @@
-"""The generation cache through the CLI: re-runs, --no-cache, resume after kill -9, Ctrl-C."""
+"""The generation cache through the CLI: re-runs, --no-cache, resume after kill -9, Ctrl-C.
+
+In this process (cli.main) except where a real process matters: the run that is killed or
+interrupted, and the run that resumes from what the kill left."""
 
 import os
 import signal
@@ -8,7 +11,7 @@ import sys
 import time
 
 from conftest import ROOT
-from helpers import hf, read_report, run_cli, write_run
+from helpers import cli, hf, read_report, run_cli, write_run
 
 
 def _outputs(run_dir):
@@ -19,8 +22,8 @@ def _outputs(run_dir):
 def test_rerun_takes_everything_from_the_cache(tiny_models, tmp_path, monkeypatch):
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
     config = write_run(tmp_path, [hf("tiny", tiny_models["causal"])])
-    first = run_cli("--config", str(config), "--output-dir", str(tmp_path / "a"))
-    second = run_cli("--config", str(config), "--output-dir", str(tmp_path / "b"))
+    first = cli("--config", str(config), "--output-dir", str(tmp_path / "a"))
+    second = cli("--config", str(config), "--output-dir", str(tmp_path / "b"))
     assert first.returncode == 0 and second.returncode == 0, second.stderr
     (run_a,), (run_b,) = list((tmp_path / "a").iterdir()), list((tmp_path / "b").iterdir())
     assert _outputs(run_a) == _outputs(run_b)
@@ -33,7 +36,7 @@ def test_rerun_takes_everything_from_the_cache(tiny_models, tmp_path, monkeypatc
     # same seed, same outputs: the same means and intervals, byte for byte
     assert read_report(run_a)[0]["models"][0]["metrics"] == report["models"][0]["metrics"]
 
-    third = run_cli("--config", str(config), "--output-dir", str(tmp_path / "c"), "--no-cache")
+    third = cli("--config", str(config), "--output-dir", str(tmp_path / "c"), "--no-cache")
     (run_c,) = list((tmp_path / "c").iterdir())
     report, _ = read_report(run_c)
     assert third.returncode == 0 and report["models"][0]["timing"]["cached_items"] == 0
@@ -54,6 +57,7 @@ def _rows(cache_file) -> int:
 
 
 def _start(config, tmp_path, out):
+    # a real process: the tests kill it (kill -9) or press Ctrl-C (SIGINT) in it
     env = {**os.environ, "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
     return subprocess.Popen(
         [sys.executable, "-m", "harness", "--config", str(config), "--output-dir", str(tmp_path / out)],
@@ -82,12 +86,13 @@ def test_killed_run_resumes_without_redoing_anything(tiny_models, tmp_path, monk
     assert 0 < done_before < n
 
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    # a real process, as a user's next run: a fresh interpreter resumes from the cache the kill -9 left
     resumed = run_cli("--config", str(config), "--output-dir", str(tmp_path / "resumed"))
     assert resumed.returncode == 0, resumed.stderr
     (run_dir,) = list((tmp_path / "resumed").iterdir())
     report, _ = read_report(run_dir)
     assert report["models"][0]["timing"]["cached_items"] == done_before  # nothing finished is redone
-    fresh = run_cli("--config", str(config), "--output-dir", str(tmp_path / "fresh"), "--no-cache")
+    fresh = cli("--config", str(config), "--output-dir", str(tmp_path / "fresh"), "--no-cache")  # reads no cache: in process
     (fresh_dir,) = list((tmp_path / "fresh").iterdir())
     assert fresh.returncode == 0 and _outputs(fresh_dir) == _outputs(run_dir)  # nothing lost
 
@@ -114,9 +119,9 @@ def test_ctrl_c_writes_a_report_marked_incomplete(tiny_models, tmp_path):
 def test_changing_only_scoring_rescores_from_the_cache(tiny_models, tmp_path, monkeypatch):
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
     config = write_run(tmp_path, [hf("tiny", tiny_models["causal"])])
-    assert run_cli("--config", str(config), "--output-dir", str(tmp_path / "a")).returncode == 0
+    assert cli("--config", str(config), "--output-dir", str(tmp_path / "a")).returncode == 0
     rescored = write_run(tmp_path, [hf("tiny", tiny_models["causal"])], scoring={"rouge_types": ["rouge2"], "use_stemmer": False})
-    result = run_cli("--config", str(rescored), "--output-dir", str(tmp_path / "b"))
+    result = cli("--config", str(rescored), "--output-dir", str(tmp_path / "b"))
     (run_b,) = list((tmp_path / "b").iterdir())
     report, _ = read_report(run_b)
     assert result.returncode == 0 and report["models"][0]["timing"]["cached_items"] == 5
@@ -125,6 +130,6 @@ def test_changing_only_scoring_rescores_from_the_cache(tiny_models, tmp_path, mo
 
 def test_a_template_that_prevents_prefix_reuse_is_warned_about(tiny_models, tmp_path):
     config = write_run(tmp_path, [hf("tiny", tiny_models["causal"])], tasks={"qa": {"prompt": "Q: {question}\n{article}\nA:", "max_new_tokens": 4}})
-    result = run_cli("--config", str(config))
+    result = cli("--config", str(config))
     assert result.returncode == 0
     assert "the qa prompt puts {question} before {article}" in result.stderr
