@@ -14,11 +14,12 @@ import tempfile
 import time
 
 import pytest
-from conftest import ROOT
-from helpers import EVAL_SET, only_run_dir, read_report, write_run
 
 import harness.runner
 from harness.cli import main
+
+from conftest import ROOT
+from helpers import EVAL_SET, only_run_dir, read_report, write_run
 
 LEAD = [{"name": "lead-2", "backend": "lead", "k": 2}]
 

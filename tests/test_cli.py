@@ -7,8 +7,9 @@ import re
 import pytest
 import yaml
 
-from conftest import ROOT
 from harness.cli import build_compare_parser, build_parser, build_report_parser, build_rescore_parser, build_score_parser
+
+from conftest import ROOT
 from helpers import EVAL_SET, cli, hf, only_run_dir, read_report, run_cli, write_run
 
 

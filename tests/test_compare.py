@@ -6,6 +6,7 @@ import random
 import pytest
 
 from harness.records import SCHEMA_VERSION
+
 from helpers import cli, hf, only_run_dir, write_run
 
 

@@ -2,9 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from harness.config import HFModel, LeadModel, load_config
 from harness.errors import HarnessError
+
+from conftest import ROOT
 
 
 def write(tmp_path: Path, text: str) -> Path:

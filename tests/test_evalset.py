@@ -1,10 +1,11 @@
 import pytest
 import yaml
 
-from conftest import ROOT
 from harness.errors import HarnessError
 from harness.evalset import load_eval_set
 from harness.metrics.qa import normalize_answer
+
+from conftest import ROOT
 
 SHIPPED = ROOT / "references" / "korea.yaml"
 

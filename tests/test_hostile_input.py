@@ -10,6 +10,7 @@ import pytest
 
 from harness.atomic import write_atomic
 from harness.cli import main
+
 from helpers import EVAL_SET, write_run
 
 LEAD = [{"name": "lead-3", "backend": "lead"}]

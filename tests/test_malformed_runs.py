@@ -15,8 +15,9 @@ import pytest
 
 from harness.cli import main
 from harness.run_files import read_run
-from helpers import write_run
+
 from conftest import ROOT
+from helpers import write_run
 
 COMMANDS = ["compare", "rescore", "report"]
 

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from harness.cli import main
 from harness.run_files import read_run
+
 from helpers import EVAL_SET
 
 EXAMPLES = int(os.environ.get("HARNESS_PROPERTY_EXAMPLES", "40"))

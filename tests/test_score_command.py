@@ -4,9 +4,8 @@ import json
 
 import pytest
 
-from validation_data import vendored
 from helpers import run_cli
-
+from validation_data import vendored
 
 
 def score(*args):

@@ -4,11 +4,12 @@ import json
 
 import pytest
 
-from conftest import ARTICLE, build_causal
 from harness.backends.context_window import fit_to_window
 from harness.cli import main
 from harness.errors import HarnessError
 from harness.records import Request
+
+from conftest import ARTICLE, build_causal
 from helpers import hf, only_run_dir, read_report, write_run
 
 # --- the pure rule, with words as tokens ----------------------------------------------------------

@@ -3,13 +3,14 @@ import random
 import pytest
 from rouge_score import rouge_scorer
 
-from validation_data import vendored
 from harness.metrics.rouge import RougeOptions, rouge, rouge_counts_per_reference, rouge_prf, signature
 from harness.metrics.rouge_corpus import score_corpus
 from harness.metrics.rouge_counts import Counts
 from harness.metrics.rouge_lcs import lcs_indices, lcs_length, summary_level_hits
 from harness.metrics.sentences import split_sentences
 from harness.metrics.tokenize import DefaultTokenizer, UnicodeTokenizer
+
+from validation_data import vendored
 
 ALL = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 PLAIN = RougeOptions(ALL, use_stemmer=False)

@@ -19,6 +19,7 @@ from harness.metrics.rouge155 import Drand48, bootstrap_average, perl_round, per
 from harness.metrics.rouge155_inputs import read_eval_config, read_summary
 from harness.metrics.rouge_corpus import score_corpus
 from harness.metrics.rouge_counts import add
+
 from validation_data import conformance, research, vendored
 
 ROUGE155_NAMES = {"1": "rouge1", "2": "rouge2", "L": "rougeLsum"}  # the script's ROUGE-L is summary-level

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from validation_data import vendored
 
 from harness.errors import HarnessError
 from harness.metrics.qa import token_f1
 from harness.metrics.squad import SquadGold, load_predictions, load_squad_gold, score_squad
 
+from validation_data import vendored
 
 
 def v11(name: str):

@@ -28,6 +28,7 @@ from harness.gates import Gate
 from harness.metrics.qa import VERDICTS
 from harness.report.html import compare_html, diff_segments, report_html, shared_ngram_segments
 from harness.run_files import run_result_of
+
 from helpers import EVAL_SET, hf, only_run_dir, read_report, run_cli, write_run
 
 HOSTILE_ARTICLE = {

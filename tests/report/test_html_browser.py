@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from harness.compare import compare, load_side
 from harness.gates import Gate
 from harness.report.html import compare_html, report_html
+
+from conftest import ROOT
 from test_html import MODELS, run, run_dir  # noqa: F401  (fixtures shared with test_html.py)
 
 CHROMIUM = os.environ.get("HARNESS_CHROMIUM", "/usr/bin/chromium")

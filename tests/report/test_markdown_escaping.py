@@ -23,6 +23,7 @@ import pytest
 from harness.cli import main
 from harness.records import SCHEMA_VERSION
 from harness.report.markdown import _cell
+
 from helpers import EVAL_SET, write_run
 
 HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "a|b", "x\ry", "x\u2028y", "p\r\nq", "&amp; `code` \\|"]

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from validation_data import vendored
 from harness.errors import HarnessError
-from harness.sources import DatasetSource, describe_dataset, load_dataset_articles, load_squad_articles, read_dataset
-from harness.sources import reload_articles
+from harness.sources import DatasetSource, describe_dataset, load_dataset_articles, load_squad_articles, read_dataset, reload_articles
+
+from validation_data import vendored
 
 pytest.importorskip("datasets")
 

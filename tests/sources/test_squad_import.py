@@ -4,12 +4,13 @@ import json
 
 import pytest
 
-from validation_data import vendored
+from harness.config import Tasks
 from harness.errors import HarnessError
 from harness.metrics.squad import load_squad_gold
 from harness.prompts import build_requests
-from harness.config import Tasks
 from harness.sources import SquadSource, load_squad_articles, read_squad
+
+from validation_data import vendored
 
 V11 = vendored("squad/v1.1/dev-v1.1.reconstructed.json")
 V20 = vendored("squad/v2.0/dev-v2.0.reconstructed.json")
