@@ -40,7 +40,7 @@ import os
 import socket
 from collections import deque
 from dataclasses import asdict, dataclass, field, replace
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from pydantic import Field
@@ -116,7 +116,7 @@ class _Worker:
         # a failure here is kept and raised by every call, so it reaches the driver as the
         # original exception (a failed load), not as a dead actor that would be retried
         self.error: BaseException | None = None
-        self.backend = None
+        self.backend: Any = None  # a Backend once loaded; `error` says why not
         try:
             from harness.backends import load_backend
 
@@ -226,7 +226,7 @@ class RayBackend:
         self.retries = 0
         self.shards = 0
         self._snapshots: dict[int, dict] = {}  # actor incarnation -> its latest load time and efficiency
-        self._slots: dict[int, object] = {}  # slot -> actor handle
+        self._slots: dict[int, Any] = {}  # slot -> Ray actor handle
         self._incarnation: dict[int, int] = {}
         self._restarts: dict[int, int] = {}
         self._next_incarnation = 0
@@ -259,7 +259,7 @@ class RayBackend:
         address = self.settings.address or os.environ.get("RAY_ADDRESS") or None
         if ray.is_initialized():
             return  # the caller's Ray session (a notebook, the tests, `ray job submit`) is used as is
-        kwargs = dict(logging_level=logging.ERROR, log_to_driver=False)
+        kwargs: dict[str, Any] = dict(logging_level=logging.ERROR, log_to_driver=False)
         try:
             if address is None or address == "local":
                 ray.init(address="local", include_dashboard=False, **kwargs)
@@ -284,7 +284,7 @@ class RayBackend:
             )
 
     def _start(self, slot: int) -> None:
-        options = dict(num_cpus=self.settings.cpus_per_worker, num_gpus=self.settings.gpus_per_worker, max_restarts=0)
+        options: dict[str, Any] = dict(num_cpus=self.settings.cpus_per_worker, num_gpus=self.settings.gpus_per_worker, max_restarts=0)
         if self.settings.runtime_env:
             options["runtime_env"] = self.settings.runtime_env
         self._slots[slot] = self._remote_class.options(**options).remote(self.config, self.seed)
