@@ -10,13 +10,18 @@ CONFIG ?= configs/default.yaml
 # takes PyTorch's CPU wheels instead of PyPI's several-GB CUDA build (the GitHub workflow does this).
 TORCH_INDEX ?=
 
-.PHONY: demo test test-slow install clean
+.PHONY: demo test test-slow lint install clean
 
 demo: $(STAMP)
 	$(BIN)/python -m harness --config $(CONFIG)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# pyflakes, isort and bugbear (ruff) on the code and the tests; mypy on harness/ (pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check harness tests
+	$(BIN)/mypy
 
 # The real packaged models through the real CLI (several minutes on a CPU).
 test-slow: $(STAMP)

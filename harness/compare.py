@@ -172,7 +172,7 @@ def compare(baseline: Side, candidate: Side, pairs: list[tuple[str, str]], gates
             result.deltas.append(_delta(base_model, cand_model, task, metric, base, cand, resamples, seed))
         result.changed += _changed(baseline, candidate, base_model, cand_model, shared)
     for (base_model, cand_model), reasons in lost.items():
-        for task, reason in reasons.items():
+        for reason in reasons.values():
             name = cand_model if base_model == cand_model else f"{base_model} → {cand_model}"
             finding = f"{name} {reason}"
             if finding not in result.findings:

@@ -37,10 +37,13 @@ def _chunk(args):
     return _score_items(*args)
 
 
+DEFAULT_OPTIONS = RougeOptions()
+
+
 def score_corpus(
     predictions: Sequence[str],
     references_per_item: Sequence[Sequence[str]],
-    options: RougeOptions = RougeOptions(),
+    options: RougeOptions = DEFAULT_OPTIONS,
     processes: int | None = 1,
 ) -> list[dict[str, Score]]:
     """Per item, {rouge type: Score(precision, recall, fmeasure)}, in input order.

@@ -48,8 +48,8 @@ def _items(folder: Path, config: str, system: str) -> dict[str, tuple[str, list[
 
     items = {}
     for evaluation in read_eval_config((folder / config).read_text()):
-        def read(root, name):
-            return read_summary((resolve(root) / name).read_text(encoding="latin-1"), evaluation.input_format)
+        def read(root, name, input_format=evaluation.input_format):
+            return read_summary((resolve(root) / name).read_text(encoding="latin-1"), input_format)
 
         peer = read(evaluation.peer_root, evaluation.peers[system])
         models = [read(evaluation.model_root, name) for name in evaluation.models.values()]
