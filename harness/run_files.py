@@ -2,157 +2,26 @@
 
 Used by `compare` (scores and outputs), `rescore` (new scores from the stored outputs) and
 `report` (re-rendering without a model). Everything they read is validated here, at the
-boundary, against the pydantic models below (strict types, finite numbers): a damaged or
-hand-edited file is one HarnessError `<file>: [line N: ]<key>: <problem>; <fix>`, never a
-traceback further in.
+boundary, against the models the writer writes through (`harness.run_record`: strict types,
+finite numbers; `compare` checks only the light subset it reads): a damaged or hand-edited file
+is one HarnessError `<file>: [line N: ]<key>: <problem>; <fix>`, never a traceback further in.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from harness.config import RunConfig
 from harness.errors import HarnessError
 from harness.metrics.squad import read_json
 from harness.records import SCHEMA_VERSION, Generation, ModelResult, Request
-
-NUMBER = Annotated[float, Strict(), AllowInfNan(False)]
-"""A finite number (an integer is one too): json.loads accepts NaN and Infinity, no score is one."""
+from harness.run_record import LightPrediction, LightReport, PairwiseDelta, Prediction, Report
 
 FIX = "the run folder is damaged or was not written by the harness: restore it, or run the config again"
-
-
-class _Part(BaseModel):
-    """A part of a stored run: strict JSON types; keys this reader does not use are kept."""
-
-    model_config = ConfigDict(strict=True, extra="allow")
-
-
-# --- what every reader (compare too) needs ---------------------------------------------------
-
-
-class ModelEntry(_Part):
-    name: str
-    status: Literal["ok", "failed"]
-    error: str | None = None
-
-
-class EvalSetEntry(_Part):
-    sha256: str
-
-
-class ScoringEntry(_Part):
-    signature: Any = None
-    """Compared for equality only: {"rouge": ..., "qa": ...} as the harness writes it."""
-
-
-class ReportFile(_Part):
-    schema_version: str
-    provenance: dict[str, Any]
-    eval_set: EvalSetEntry
-    scoring: ScoringEntry
-    models: list[ModelEntry]
-    pairwise: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class PredictionLine(_Part):
-    model: str
-    article_id: str
-    task: Literal["summary", "qa"]
-    item_id: str
-    output: str
-    scores: dict[str, NUMBER]
-
-
-# --- what `rescore` and `report` need as well (they rebuild a RunResult) ----------------------
-
-
-class Summary(_Part):
-    """A mean with its interval: {"mean", "ci95", "n"}."""
-
-    mean: NUMBER | None = None
-    ci95: list[NUMBER | None] | None = None
-    n: int | None = None
-
-
-class Timing(_Part):
-    load_seconds: NUMBER | None = None
-    generation_seconds: NUMBER | None = None
-    new_tokens: int | None = None
-    new_tokens_per_second: NUMBER | None = None
-    cached_items: int | None = None
-
-
-class FullModelEntry(ModelEntry):
-    backend: str
-    source: dict[str, Any] = Field(default_factory=dict)
-    timing: Timing = Field(default_factory=Timing)
-    truncated_items: int = 0
-    efficiency: dict[str, NUMBER | None] = Field(default_factory=dict)
-    metrics: dict[str, dict[str, Summary] | None]
-    per_article: dict[str, dict[str, dict[str, Summary]] | None] = Field(default_factory=dict)
-    qa_verdicts: dict[str, NUMBER] | None = None
-    summary_statistics: dict[str, Summary] | None = None
-
-
-class Provenance(_Part):
-    config_path: str
-    config_sha256: str
-    started_at: str
-    finished_at: str | None = None
-
-
-class FullEvalSet(EvalSetEntry):
-    path: str
-    articles: int
-    questions: int
-    references: int | None = None
-    source: dict[str, Any] | None = None
-
-
-class FullScoring(ScoringEntry):
-    rouge_types: list[str]
-    rouge: str
-    qa: str
-    signature: dict[str, str]
-
-
-class PairwiseEntry(_Part):
-    a: str
-    b: str
-    task: str
-    metric: str
-    n: int
-    delta_b_minus_a: NUMBER | None = None
-    ci95: list[NUMBER | None]
-    p_value: NUMBER | None = None
-    significant: bool | None = None
-    significance_note: str | None = None
-
-
-class FullReportFile(ReportFile):
-    provenance: Provenance
-    eval_set: FullEvalSet
-    scoring: FullScoring
-    config: dict[str, Any]
-    models: list[FullModelEntry]
-    pairwise: list[PairwiseEntry] = Field(default_factory=list)
-
-
-class StoredPrediction(PredictionLine):
-    prompt: str
-    rendered_prompt: str | None = None
-    raw_output: str
-    new_tokens: int
-    seconds: NUMBER
-    cached: bool = False
-    truncated_tokens: int = 0
-    trace: dict[str, Any] = Field(default_factory=dict)
-    stats: dict[str, Any] = Field(default_factory=dict)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -190,7 +59,7 @@ def read_report_file(path: Path, full: bool = True) -> dict:
             f"{path}: schema_version: {report.get('schema_version')!r}; this harness reads {SCHEMA_VERSION!r} "
             "(use the harness version that wrote the run)"
         )
-    _validate(FullReportFile if full else ReportFile, report, f"{path}")
+    _validate(Report if full else LightReport, report, f"{path}")
     return report
 
 
@@ -204,7 +73,7 @@ def read_predictions(path: Path, full: bool = True) -> list[dict]:
         raise HarnessError(f"{path}: not UTF-8 text; {FIX}") from None
     except OSError as exc:
         raise HarnessError(f"{path}: cannot be read ({exc.strerror or exc}); {FIX}") from None
-    schema = StoredPrediction if full else PredictionLine
+    schema = Prediction if full else LightPrediction
     lines = []
     # split on "\n" only: an output may hold U+2028, U+0085 or other characters that
     # str.splitlines() would split a JSON line at
@@ -234,7 +103,7 @@ def _validate(schema: type[BaseModel], value: dict, where: str) -> None:
         raise HarnessError(f"{where}: {key}: {problem}{extra}; {FIX}") from None
 
 
-def _problem(error: dict) -> tuple[str, str]:
+def _problem(error: Any) -> tuple[str, str]:  # a pydantic ErrorDetails
     """(key path, what is wrong) for one pydantic error, in JSON's words."""
     key = ""
     for part in error["loc"]:
@@ -267,7 +136,8 @@ def _kind(value) -> str:
         return f"the number {_shown(value)}"
     if isinstance(value, str):
         return f"a string ({_shown(value)})"
-    return {list: "a list", dict: "a JSON object"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {list: "a list", dict: "a JSON object"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _shown(value) -> str:
@@ -329,7 +199,7 @@ def run_result_of(run_dir: str | Path):
     except ValidationError as exc:  # a dataset or SQuAD source description that no longer validates
         key, problem = _problem(exc.errors(include_url=False)[0])
         raise HarnessError(f"{run_dir / 'report.json'}: eval_set.source: {key}: {problem}; {FIX}") from None
-    lines = {}
+    lines: dict[str, list] = {}
     for line in predictions:
         item = ScoredItem(line["model"], generation_of(line), line["output"], line["scores"], line.get("trace", {}), line.get("stats", {}))
         lines.setdefault(line["model"], []).append(item)
@@ -343,5 +213,6 @@ def run_result_of(run_dir: str | Path):
         result.summary_statistics = entry.get("summary_statistics")
         models.append(result)
     run = RunResult(report["provenance"], report["config"], report["scoring"], report["eval_set"], articles, models)
-    run.pairwise = report.get("pairwise", [])
+    # through the record, so keys an older file lacks (significance_note) get their defaults
+    run.pairwise = [PairwiseDelta.model_validate(entry).model_dump() for entry in report.get("pairwise", [])]
     return run

@@ -5,11 +5,11 @@ For every generated case, in-process through `cli.main`:
 - the exit code is 0, 1 or 2 (130 needs a Ctrl-C, which no case sends);
 - nothing escapes `main` as an exception, and nothing prints a traceback;
 - exit 2 leaves no run folder;
-- a report.json that was written reads back through the run-folder reader (run_files.read_run,
-  the pydantic models every later command validates with).
+- a report.json that was written validates against the published JSON Schema
+  (schemas/report.schema.json) and reads back through the run-folder reader (run_files.read_run).
 
 Cases use the Lead backend only (no model), so each takes milliseconds to a second. The number of
-generated cases per run is EXAMPLES per property (HARNESS_PROPERTY_EXAMPLES, default 40) times
+generated cases per run is EXAMPLES per property (HARNESS_PROPERTY_EXAMPLES, default 100) times
 the 4 properties; `derandomize` makes every run of the suite generate the same cases, so CI is
 reproducible and a failure replays.
 """
@@ -24,15 +24,18 @@ import os
 import tempfile
 from pathlib import Path
 
+import jsonschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.cli import main
 from harness.run_files import read_run
+from harness.run_record import SCHEMA_DIR
 
 from helpers import EVAL_SET
 
-EXAMPLES = int(os.environ.get("HARNESS_PROPERTY_EXAMPLES", "40"))
+REPORT_SCHEMA = json.loads((SCHEMA_DIR / "report.schema.json").read_text())
+EXAMPLES = int(os.environ.get("HARNESS_PROPERTY_EXAMPLES", "100"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -121,6 +124,7 @@ def _check_run(code: int, text: str, output_dir: Path) -> None:
         assert text.strip().startswith("Error:") and len(text.strip().splitlines()) == 1, text
     for run in runs:
         if (run / "report.json").exists():
+            jsonschema.validate(json.loads((run / "report.json").read_text()), REPORT_SCHEMA)
             read_run(run, full=True)  # raises on anything the readers would refuse
 
 

@@ -1,14 +1,16 @@
 """report.json (scores and provenance) and predictions.jsonl (every output with its scores).
 
-The schema is documented in README.md ("Report schema"); bump SCHEMA_VERSION on any change a
-reader would notice.
+Both are written through the models of `harness.run_record`, the same ones the readers
+validate against, and published as JSON Schemas in schemas/; bump SCHEMA_VERSION on any change
+a reader would notice.
 """
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 from harness.records import SCHEMA_VERSION, ModelResult, RunResult
+from harness.run_record import Prediction, Report
 
 
 def _model_entry(model: ModelResult) -> dict:
@@ -38,26 +40,35 @@ def _round(value, digits: int = 3):
     return None if value is None else round(value, digits)
 
 
+def report_record(run: RunResult) -> Report:
+    """The run as the report.json record (validated: what a reader would refuse is never written)."""
+    return Report.model_validate(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "provenance": run.provenance,
+            "eval_set": run.eval_set,
+            "scoring": run.scoring,
+            "config": run.config,
+            "models": [_model_entry(m) for m in run.models],
+            "pairwise": run.pairwise,
+        },
+        strict=False,  # Python values, not JSON: a tuple is a list here
+    )
+
+
 def report_json(run: RunResult) -> str:
-    report = {
-        "schema_version": SCHEMA_VERSION,
-        "provenance": run.provenance,
-        "eval_set": run.eval_set,
-        "scoring": run.scoring,
-        "config": run.config,
-        "models": [_model_entry(m) for m in run.models],
-        "pairwise": run.pairwise,
-    }
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    # exclude_unset: a key the run did not give (an optional provenance key) is left out, not written as null
+    return report_record(run).model_dump_json(indent=2, exclude_unset=True) + "\n"
 
 
-def predictions_jsonl(run: RunResult) -> str:
+def prediction_records(run: RunResult) -> list[Prediction]:
+    """One record per scored item, model by model, in the order they were generated."""
     answers = {(a.id, q.id): list(q.answers) for a in run.articles for q in a.questions}
-    lines = []
+    records = []
     for model in run.models:
         for item in model.items:
             request = item.generation.request
-            line = {
+            line: dict[str, Any] = {
                 "model": model.name,
                 "article_id": request.article_id,
                 "task": request.task,
@@ -76,5 +87,10 @@ def predictions_jsonl(run: RunResult) -> str:
             }
             if request.task == "qa":
                 line["answers"] = answers[(request.article_id, request.item_id)]
-            lines.append(json.dumps(line, ensure_ascii=False))
+            records.append(Prediction.model_validate(line, strict=False))
+    return records
+
+
+def predictions_jsonl(run: RunResult) -> str:
+    lines = [record.model_dump_json(exclude_unset=True) for record in prediction_records(run)]
     return "\n".join(lines) + ("\n" if lines else "")
