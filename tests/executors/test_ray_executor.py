@@ -2,18 +2,20 @@
 
 One Ray instance serves the whole module (it takes seconds to start). Outputs are compared
 with the local backend's on the same requests; a worker process that dies mid-run is replaced
-and its shard run again.
+and its shard run again (the dying worker is injected through RayBackend's `worker_factory`).
 """
 
 import logging
+import os
 import socket
+from pathlib import Path
 
 import pytest
 
 from harness.backends.hf import HFBackend
 from harness.config import HFModel, QATask, SummaryTask
 from harness.errors import HarnessError
-from harness.executors import RayBackend, RaySettings, check_ray_address, generate_with_ray, make_shards
+from harness.executors import RayBackend, RaySettings, Worker, check_ray_address, generate_with_ray, make_shards
 from harness.prompts import build_requests
 from harness.records import Article, Question, Reference, Request
 
@@ -45,6 +47,38 @@ def tiny_requests() -> list[Request]:
         "qa": QATask(prompt="Article:\n{article}\n\nQuestion: {question}\nAnswer:", max_new_tokens=6),
     }
     return build_requests(articles(), tasks)
+
+
+def crashing_worker(nth: int, times: int, marks: Path) -> type[Worker]:
+    """A worker class whose actors exit their process on their `nth` shard, as if their node went
+    away, `times` times in all (counted in files under `marks`: the actors are separate processes).
+
+    The class is made inside this function so that Ray pickles it by value (the workers cannot
+    import this test module); it uses nothing from the module.
+    """
+
+    class CrashingWorker(Worker):
+        def __init__(self, model_config, seed: int):
+            super().__init__(model_config, seed)
+            self.shards_run = 0
+
+        def run(self, requests):
+            self.shards_run += 1
+            if self.shards_run == nth and self._claim_a_crash():
+                os._exit(1)
+            return super().run(requests)
+
+        @staticmethod
+        def _claim_a_crash() -> bool:
+            for k in range(times):
+                try:  # O_EXCL: exactly one actor claims each crash
+                    os.close(os.open(marks / f"crash-{k}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                    return True
+                except FileExistsError:
+                    continue
+            return False
+
+    return CrashingWorker
 
 
 @pytest.fixture(scope="module")
@@ -106,11 +140,12 @@ def test_ray_generations_equal_local_ones(ray_cluster, model, local):
     assert result.identity["device_type"] == "cpu" and result.identity["backend"] == "hf"
 
 
-def test_a_killed_worker_is_replaced_and_its_shard_rerun(ray_cluster, model, local):
+def test_a_killed_worker_is_replaced_and_its_shard_rerun(ray_cluster, model, local, tmp_path):
     requests = tiny_requests()
     calls = []
-    # the worker running shard 1 exits its process the first time it gets it
-    result = generate_with_ray(model, 0, requests, calls.append, RaySettings(num_workers=2, shard_size=4), _test_crashes={1: 1})
+    # the first worker to get its second shard exits its process (after a shard it finished)
+    crashing = crashing_worker(nth=2, times=1, marks=tmp_path)
+    result = generate_with_ray(model, 0, requests, calls.append, RaySettings(num_workers=2, shard_size=4), worker_factory=crashing)
     assert result.retries == 1
     assert same_outputs(result.generations, local)
     # every shard reported exactly once: nothing finished was redone
@@ -120,11 +155,13 @@ def test_a_killed_worker_is_replaced_and_its_shard_rerun(ray_cluster, model, loc
     )
 
 
-def test_a_shard_lost_too_often_fails_the_run(ray_cluster, model):
+def test_a_shard_lost_too_often_fails_the_run(ray_cluster, model, tmp_path):
     settings = RaySettings(num_workers=1, shard_size=4, max_retries=1)
     calls = []
+    # the one worker, and then its replacement, exits on its first shard: shard 0 is lost twice
+    crashing = crashing_worker(nth=1, times=2, marks=tmp_path)
     with pytest.raises(RuntimeError, match=r"shard 0 \(3 requests.*lost its worker 2 times \(executor.ray.max_retries is 1\)"):
-        generate_with_ray(model, 0, tiny_requests(), calls.append, settings, _test_crashes={0: 2})
+        generate_with_ray(model, 0, tiny_requests(), calls.append, settings, worker_factory=crashing)
     assert calls == []
 
 
