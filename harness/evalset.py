@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Field, ValidationError, field_validator, mo
 from harness.errors import HarnessError
 from harness.metrics.qa import normalize_answer
 from harness.records import Article, Question, Reference
+from harness.sources.identity import articles_sha256
 from harness.strict import Strict
 from harness.yaml_errors import describe_validation_error, read_yaml, unwritable
 
@@ -163,13 +164,44 @@ def _to_article(path: Path, index: int, entry: ArticleEntry) -> Article:
 
 
 def describe_eval_set(path: Path, articles: list[Article]) -> dict:
-    """What a report records about its eval set: path, sha256 and counts."""
-    from harness.provenance import file_digest
+    """What a report records about its eval set: path, sha256 and counts.
 
+    `sha256` is `articles_sha256` of the loaded articles, the content identity every eval-set
+    source records: reformatting the YAML (flow or block style, key order, comments, quoting)
+    keeps it; changing a text, a question or an answer changes it.
+    """
     return {
         "path": str(path),
-        "sha256": file_digest(path),
+        "sha256": articles_sha256(articles),
         "articles": len(articles),
         "references": sum(len(a.references) for a in articles),
         "questions": sum(len(a.questions) for a in articles),
     }
+
+
+def same_eval_set(baseline: dict, candidate: dict) -> bool:
+    """Whether two reports' `eval_set` descriptions name the same eval set.
+
+    Equal sha256s do. For the move from file-bytes to content hashes of YAML eval sets, so do a
+    report made before it (its YAML sha256 is that of the file's bytes) and one made after, when
+    the YAML file the older report names still has exactly those bytes and its articles hash to
+    the newer report's sha256. Either side may be the older one.
+    """
+    if baseline.get("sha256") == candidate.get("sha256"):
+        return True
+    return _legacy_match(baseline, candidate) or _legacy_match(candidate, baseline)
+
+
+def _legacy_match(old: dict, new: dict) -> bool:
+    """`old` records a YAML file's byte sha256, the file is unchanged, and its content hash is `new`'s."""
+    from harness.provenance import file_digest
+
+    if old.get("source") or not isinstance(old.get("path"), str) or not isinstance(new.get("sha256"), str):
+        return False  # `dataset:` and `squad:` sources have always recorded content hashes
+    path = Path(old["path"])
+    try:
+        if not path.is_file() or file_digest(path) != old.get("sha256"):
+            return False
+        return articles_sha256(load_eval_set(path)) == new["sha256"]
+    except (HarnessError, OSError):
+        return False

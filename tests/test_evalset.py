@@ -2,8 +2,10 @@ import pytest
 import yaml
 
 from harness.errors import HarnessError
-from harness.evalset import load_eval_set
+from harness.evalset import describe_eval_set, load_eval_set, same_eval_set
 from harness.metrics.qa import normalize_answer
+from harness.provenance import file_digest
+from harness.sources import articles_sha256
 
 from conftest import ROOT
 
@@ -154,3 +156,74 @@ def test_text_file_that_is_not_writable_text(tmp_path):
     message = str(info.value)
     assert message.startswith(f"{path}: articles[0].text_file: {tmp_path / 'a.txt'} is not UTF-8 text (byte 7"), message
     assert message.endswith("save it as UTF-8") and "\n" not in message
+
+
+# --- identity: the content, not the file's bytes ----------------------------------------------
+
+BLOCK = """\
+# the shipped layout: block style, comments
+articles:
+  - id: a          # the article
+    title: Talks
+    text: "Seoul hosts the talks."
+    references:
+      - id: r
+        text: Seoul hosts talks.
+    questions:
+      - id: q
+        question: Who hosts?
+        answers:
+          - Seoul
+          - the capital
+"""
+
+FLOW = """\
+{articles: [{questions: [{answers: ['Seoul', "the capital"], question: 'Who hosts?', id: q}],
+  references: [{text: 'Seoul hosts talks.', id: r}], text: 'Seoul hosts the talks.', title: Talks, id: a}]}
+"""
+
+
+def _described(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return describe_eval_set(path, load_eval_set(path))
+
+
+def test_the_same_eval_set_in_two_yaml_layouts_has_one_sha256(tmp_path):
+    block, flow = _described(tmp_path, "block.yaml", BLOCK), _described(tmp_path, "flow.yaml", FLOW)
+    assert file_digest(tmp_path / "block.yaml") != file_digest(tmp_path / "flow.yaml")
+    assert block["sha256"] == flow["sha256"] == articles_sha256(load_eval_set(tmp_path / "flow.yaml"))
+    assert same_eval_set(block, flow)
+    changed = _described(tmp_path, "changed.yaml", FLOW.replace('"the capital"', '"the city"'))
+    assert changed["sha256"] != flow["sha256"] and not same_eval_set(flow, changed)
+    reordered = _described(tmp_path, "reordered.yaml", FLOW.replace("['Seoul', \"the capital\"]", "[\"the capital\", Seoul]"))
+    assert reordered["sha256"] != flow["sha256"]  # the first answer is the gold one
+
+
+def test_the_shipped_eval_set_identity():
+    described = describe_eval_set(SHIPPED, load_eval_set(SHIPPED))
+    assert described["sha256"] == articles_sha256(load_eval_set(SHIPPED)) != file_digest(SHIPPED)
+
+
+def test_a_report_with_the_old_file_bytes_sha256_still_matches_while_the_file_is_unchanged(tmp_path):
+    new = _described(tmp_path, "set.yaml", BLOCK)
+    old = {**new, "sha256": file_digest(tmp_path / "set.yaml")}  # what reports recorded before
+    assert same_eval_set(old, new) and same_eval_set(new, old)
+    (tmp_path / "set.yaml").write_text(BLOCK + "# edited\n", encoding="utf-8")  # the old bytes are gone
+    assert not same_eval_set(old, new)
+    (tmp_path / "set.yaml").write_text(BLOCK, encoding="utf-8")
+    other = _described(tmp_path, "other.yaml", BLOCK.replace("the capital", "the city"))
+    assert not same_eval_set(old, other)  # the old file's content is not the other set's
+    assert not same_eval_set({**old, "source": {"squad": {}}}, new)  # dataset and squad sources always hashed content
+    assert not same_eval_set({**old, "path": str(tmp_path / "missing.yaml")}, new)
+
+
+def test_the_committed_baseline_matches_the_shipped_eval_set_across_the_change():
+    import json
+
+    baseline = json.loads((ROOT / "baselines" / "default" / "report.json").read_text(encoding="utf-8"))["eval_set"]
+    current = describe_eval_set(SHIPPED, load_eval_set(SHIPPED))
+    if baseline["sha256"] == current["sha256"]:
+        return  # the baseline was made after the change
+    old = {**baseline, "path": str(SHIPPED)}  # the report names it relative to the repository root
+    assert same_eval_set(old, current)

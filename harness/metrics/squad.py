@@ -23,12 +23,15 @@ What the official scripts do, and what is reused from qa.py:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.jsonfile import json_type, read_json
 from harness.metrics.qa import exact_match, normalize_answer, token_f1
+from harness.squad_format import looks_like_squad, read_squad_file
+
+__all__ = ["SquadGold", "load_predictions", "load_squad_gold", "read_json", "score_squad"]
 
 
 @dataclass(frozen=True)
@@ -44,34 +47,6 @@ class SquadGold:
     """v2.0 ids with no gold answer (always empty for v1.1)."""
 
 
-def read_json(path: Path, what: str):
-    """Parse a JSON file or raise a one-line HarnessError naming the file and the problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise HarnessError(f"{path}: {what} file not found") from None
-    except IsADirectoryError:
-        raise HarnessError(f"{path}: is a folder, expected a {what} JSON file") from None
-    except UnicodeDecodeError:
-        raise HarnessError(f"{path}: not UTF-8 text; save the {what} file as UTF-8") from None
-    except OSError as exc:
-        raise HarnessError(f"{path}: cannot read the {what} file: {exc.strerror}") from None
-    if not text.strip():
-        raise HarnessError(f"{path}: the {what} file is empty")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise HarnessError(f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}") from None
-
-
-def _json_type(value) -> str:
-    """A JSON-side name for a Python value's type, for error messages ("got a list")."""
-    if value is None:
-        return "null"
-    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}
-    return names.get(type(value), type(value).__name__)
-
-
 def load_predictions(path: str | Path) -> dict[str, str]:
     """Read a `{question_id: answer}` JSON file, the official scripts' prediction format.
 
@@ -82,14 +57,14 @@ def load_predictions(path: str | Path) -> dict[str, str]:
     data = read_json(path, "predictions")
     if not isinstance(data, dict):
         raise HarnessError(
-            f"{path}: predictions must be a JSON object {{question_id: answer}}, got {_json_type(data)}"
+            f"{path}: predictions must be a JSON object {{question_id: answer}}, got {json_type(data)}"
         )
-    if isinstance(data.get("data"), list) and "version" in data:
+    if looks_like_squad(data):
         raise HarnessError(f"{path}: this is a SQuAD gold file, not predictions {{question_id: answer}}; are the two files swapped?")
     for qid, answer in data.items():
         if not isinstance(answer, str):
             raise HarnessError(
-                f"{path}: predictions must map question ids to answer strings; {qid!r} has {_json_type(answer)}"
+                f"{path}: predictions must map question ids to answer strings; {qid!r} has {json_type(answer)}"
             )
     return data
 
@@ -100,54 +75,14 @@ def load_squad_gold(path: str | Path) -> SquadGold:
     v2.0 is recognised by `"version": "v2.0"` or any question carrying `is_impossible`. As in
     evaluate-v2.0.py, a question is unanswerable when its `answers` list is empty (the official
     files keep the distractor spans in `plausible_answers`, which is never scored).
-    `answer_start` and the contexts are not needed and not checked. A file that is not SQuAD
+    `answer_start` and the contexts are not needed and not checked. The file is read and
+    validated by `harness.squad_format` (the importer's reader too); a file that is not SQuAD
     format raises a one-line HarnessError with the JSON path of the first problem.
     """
-    path = Path(path)
-    data = read_json(path, "SQuAD gold")
-
-    def bad(where: str, problem: str) -> HarnessError:
-        return HarnessError(f"{path}: {where}: not a SQuAD file: {problem}")
-
-    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        got = _json_type(data) if not isinstance(data, dict) else "an object without a `data` list"
-        raise bad("(top level)", f"expected an object with a `data` list of articles, got {got}")
-    answers: dict[str, list[str]] = {}
-    unanswerable: set[str] = set()
-    has_is_impossible = False
-    for a, article in enumerate(data["data"]):
-        where = f"data[{a}]"
-        if not isinstance(article, dict) or not isinstance(article.get("paragraphs"), list):
-            raise bad(where, "each article needs a `paragraphs` list")
-        for p, paragraph in enumerate(article["paragraphs"]):
-            where = f"data[{a}].paragraphs[{p}]"
-            if not isinstance(paragraph, dict) or not isinstance(paragraph.get("qas"), list):
-                raise bad(where, "each paragraph needs a `qas` list")
-            for q, qa in enumerate(paragraph["qas"]):
-                where = f"data[{a}].paragraphs[{p}].qas[{q}]"
-                if not isinstance(qa, dict) or not isinstance(qa.get("id"), str):
-                    raise bad(where, "each question needs a string `id`")
-                if not isinstance(qa.get("answers"), list):
-                    raise bad(where, f"question {qa['id']!r} needs an `answers` list")
-                texts = []
-                for n, answer in enumerate(qa["answers"]):
-                    if not isinstance(answer, dict) or not isinstance(answer.get("text"), str):
-                        raise bad(f"{where}.answers[{n}]", "each answer needs a string `text`")
-                    texts.append(answer["text"])
-                if qa["id"] in answers:
-                    raise bad(where, f"duplicate question id {qa['id']!r}")
-                answers[qa["id"]] = texts
-                if not texts:
-                    unanswerable.add(qa["id"])
-                has_is_impossible = has_is_impossible or "is_impossible" in qa
-    if not answers:
-        raise bad("data", "no questions")
-    version = "2.0" if data.get("version") == "v2.0" or has_is_impossible else "1.1"
-    if version == "1.1" and unanswerable:
-        first = next(qid for qid in answers if qid in unanswerable)
-        # evaluate-v1.1.py takes a max over an empty list here and crashes
-        raise bad("data", f"question {first!r} has no answers, which SQuAD v1.1 does not allow (v2.0 files say \"version\": \"v2.0\")")
-    return SquadGold(path=path, version=version, answers=answers, unanswerable=frozenset(unanswerable))
+    squad = read_squad_file(path, what="SQuAD gold")
+    answers = {question.id: list(question.answers) for question in squad.questions()}
+    unanswerable = frozenset(qid for qid, texts in answers.items() if not texts)
+    return SquadGold(path=squad.path, version=squad.version, answers=answers, unanswerable=unanswerable)
 
 
 def _f1_v2(prediction: str, gold: str) -> float:

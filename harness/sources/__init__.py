@@ -1,8 +1,12 @@
 """Where a run's articles come from, besides the eval-set YAML of `harness.evalset`:
 
-- `datasets_source`: a Hugging Face `datasets` dataset (hub or local json/jsonl/csv/parquet
-  files) with a column mapping (config key `dataset:`);
-- `squad_import`: a SQuAD v1.1 / v2.0 JSON file (config key `squad:`).
+- `datasets` (a package: spec.py the schema, load.py reading files or the hub, rows.py rows ->
+  articles): a Hugging Face `datasets` dataset (hub or local json/jsonl/csv/parquet files) with
+  a column mapping (config key `dataset:`);
+- `squad_import`: a SQuAD v1.1 / v2.0 JSON file (config key `squad:`), read by `harness.squad_format`.
+
+Every source, the YAML eval set included, is identified by `identity.articles_sha256`: a hash
+of the loaded articles' content, not of the file that holds them.
 
 `load_articles(config)` picks the one a config names and returns the articles, the report's
 `eval_set` description and warnings about what was left out; `reload_articles(eval_set)` reads
@@ -16,15 +20,15 @@ from pathlib import Path
 
 from harness.errors import HarnessError
 from harness.records import Article
-from harness.sources.datasets_source import (
+from harness.sources.datasets import (
     ColumnMap,
     DatasetLoad,
     DatasetSource,
-    articles_sha256,
     describe_dataset,
     load_dataset_articles,
     read_dataset,
 )
+from harness.sources.identity import articles_sha256
 from harness.sources.squad_import import SquadImport, SquadSource, load_squad_articles, read_squad
 
 __all__ = [

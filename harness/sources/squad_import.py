@@ -9,10 +9,14 @@ Its answers are the texts of its `answers` list, stripped, blank ones dropped, d
 order: the first is the gold answer, the rest accepted aliases (the harness scores the max over
 them, as the official script does). `answer_start` is not needed and not read.
 
-SQuAD v2.0 unanswerable questions (`is_impossible: true`, or an empty `answers` list) are
+SQuAD v2.0 unanswerable questions (`is_impossible: true`, or no non-blank answer) are
 **skipped**: the harness's QA metrics (exact match, token F1, contains) need a gold answer, and
 scoring abstentions is the job of `harness.metrics.squad` on whole files. `read_squad` says how
 many were skipped; a paragraph left without questions is skipped too.
+
+The file is read and validated by `harness.squad_format`, the reader the official-scorer port
+(`harness.metrics.squad`) uses too, so both accept and refuse the same files; this module adds
+what articles need (a non-empty `context` and `question`, checked there with `texts=True`).
 
 Summaries are not requested for these articles: they have no reference summaries.
 """
@@ -26,8 +30,8 @@ from pathlib import Path
 from pydantic import Field
 
 from harness.errors import HarnessError
-from harness.metrics.squad import read_json
 from harness.records import Article, Question
+from harness.squad_format import read_squad_file
 from harness.strict import Strict
 
 
@@ -70,76 +74,35 @@ def read_squad(path: str | Path, limit: int | None = None) -> SquadImport:
     path = Path(path)
     if limit is not None and limit < 1:
         raise HarnessError(f"{path}: limit must be a positive number of questions, got {limit}")
-    data = read_json(path, "SQuAD")
-
-    def bad(where: str, problem: str) -> HarnessError:
-        return HarnessError(f"{path}: {where}: not a SQuAD file: {problem}")
-
-    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        raise bad("(top level)", "expected an object with a `data` list of articles (SQuAD v1.1/v2.0 format)")
-    version = "2.0" if data.get("version") == "v2.0" else "1.1"
+    squad = read_squad_file(path, what="SQuAD", texts=True)
     articles: list[Article] = []
     paragraph_counts: dict[str, int] = {}
     kept = skipped = 0
-    for a, entry in enumerate(data["data"]):
+    for a, entry in enumerate(squad.articles):
         if limit is not None and kept >= limit:
             break
-        where = f"data[{a}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("paragraphs"), list):
-            raise bad(where, "each article needs a `paragraphs` list")
-        title = entry.get("title")
-        title = str(title) if title not in (None, "") else f"article{a}"
+        title = entry.title or f"article{a}"
         key = _UNSAFE.sub("_", title)
-        for p, paragraph in enumerate(entry["paragraphs"]):
+        for paragraph in entry.paragraphs:
             if limit is not None and kept >= limit:
                 break
-            where = f"data[{a}].paragraphs[{p}]"
-            if not isinstance(paragraph, dict) or not isinstance(paragraph.get("qas"), list):
-                raise bad(where, "each paragraph needs a `qas` list")
-            context = paragraph.get("context")
-            if not isinstance(context, str) or not context.strip():
-                raise bad(where, "each paragraph needs a non-empty string `context`")
             index = paragraph_counts.get(key, 0)
             paragraph_counts[key] = index + 1
             questions: list[Question] = []
-            seen_ids: set[str] = set()
-            for q, qa in enumerate(paragraph["qas"]):
+            for qa in paragraph.questions:
                 if limit is not None and kept >= limit:
                     break
-                where = f"data[{a}].paragraphs[{p}].qas[{q}]"
-                if not isinstance(qa, dict) or not isinstance(qa.get("id"), str) or not isinstance(qa.get("question"), str):
-                    raise bad(where, "each question needs a string `id` and a string `question`")
-                if not isinstance(qa.get("answers"), list):
-                    raise bad(where, f"question {qa['id']!r} needs an `answers` list")
-                answers = []
-                for n, answer in enumerate(qa["answers"]):
-                    if not isinstance(answer, dict) or not isinstance(answer.get("text"), str):
-                        raise bad(f"{where}.answers[{n}]", "each answer needs a string `text`")
-                    text = answer["text"].strip()
-                    if text and text not in answers:
-                        answers.append(text)
-                if qa.get("is_impossible") is True or not answers:
-                    if qa.get("is_impossible") is not True and version == "1.1" and "is_impossible" not in qa:
-                        # evaluate-v1.1.py would crash on it; a v2.0 file says so
-                        raise bad(where, f"question {qa['id']!r} has no answers, which SQuAD v1.1 does not allow (v2.0 files say \"version\": \"v2.0\")")
-                    version = "2.0"
+                answers = _clean(qa.answers)
+                if qa.impossible or not answers:
                     skipped += 1
                     continue
-                if "is_impossible" in qa:
-                    version = "2.0"
-                if qa["id"] in seen_ids:
-                    raise bad(where, f"duplicate question id {qa['id']!r} in one paragraph")
-                seen_ids.add(qa["id"])
-                question_text = qa["question"].strip()
-                if not question_text:
-                    raise bad(where, f"question {qa['id']!r} is empty")
-                questions.append(Question(id=qa["id"], question=question_text, answers=tuple(answers)))
+                questions.append(Question(id=qa.id, question=(qa.question or "").strip(), answers=tuple(answers)))
                 kept += 1
             if questions:
                 articles.append(
                     Article(
                         id=f"{key}-{index}",
-                        text=context.strip(),
+                        text=(paragraph.context or "").strip(),
                         references=(),
                         questions=tuple(questions),
                         title=title,
@@ -148,6 +111,13 @@ def read_squad(path: str | Path, limit: int | None = None) -> SquadImport:
                 )
     if not articles:
         raise HarnessError(f"{path}: no answerable questions in this SQuAD file; our QA metrics need gold answers")
-    return SquadImport(articles=articles, version=version, questions=kept, skipped_unanswerable=skipped)
+    return SquadImport(articles=articles, version=squad.version, questions=kept, skipped_unanswerable=skipped)
 
 
+def _clean(texts: tuple[str, ...]) -> list[str]:
+    """Answer texts stripped, blank ones dropped, deduplicated in order (the first is the gold answer)."""
+    out: list[str] = []
+    for text in (t.strip() for t in texts):
+        if text and text not in out:
+            out.append(text)
+    return out
