@@ -6,11 +6,8 @@ import json
 from dataclasses import asdict
 
 from harness.compare import Comparison
+from harness.report.format import score, signed
 from harness.report.markdown import Raw, _cell, _code, _table
-
-
-def _f(value, digits: int = 4) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def _significance(significant: bool | None, note: str | None) -> str:
@@ -26,7 +23,7 @@ def compare_markdown(comparison: Comparison) -> str:
         out += ["## What the candidate lost", "", *(f"- {_cell(finding)}" for finding in comparison.findings), ""]
     if comparison.gates:
         rows = [
-            [("⚠️ untested" if g.untestable else "✅ pass" if g.passed else "❌ fail"), g.gate, g.rule, g.candidate_model if g.baseline_model == g.candidate_model else f"{g.baseline_model} → {g.candidate_model}", g.detail, _f(g.mde)]
+            [("⚠️ untested" if g.untestable else "✅ pass" if g.passed else "❌ fail"), g.gate, g.rule, g.candidate_model if g.baseline_model == g.candidate_model else f"{g.baseline_model} → {g.candidate_model}", g.detail, score(g.mde)]
             for g in comparison.gates
         ]
         out += ["## Gates", "", *_table(["result", "gate", "rule", "model", "detail", "min. detectable drop"], rows), ""]
@@ -39,8 +36,8 @@ def compare_markdown(comparison: Comparison) -> str:
     rows = []
     for d in comparison.deltas:
         model = d.candidate_model if d.baseline_model == d.candidate_model else f"{d.baseline_model} → {d.candidate_model}"
-        rows.append([model, f"{d.task}.{d.metric}", str(d.n), _f(d.baseline_mean), _f(d.candidate_mean), _f(d.delta, 4) if d.delta is None else f"{d.delta:+.4f}",
-                     f"[{_f(d.ci[0])}, {_f(d.ci[1])}]", _f(d.p_value, 3), _significance(d.significant, d.significance_note), _f(d.mde)])
+        rows.append([model, f"{d.task}.{d.metric}", str(d.n), score(d.baseline_mean), score(d.candidate_mean), signed(d.delta),
+                     f"[{score(d.ci[0])}, {score(d.ci[1])}]", score(d.p_value, 3), _significance(d.significant, d.significance_note), score(d.mde)])
     out += ["## Deltas", "", *_table(["model", "metric", "n", "baseline", "candidate", "delta", "95% CI", "p", "significant", "MDE"], rows), ""]
     out += [f"CI: {comparison.methods['ci']}. p: {comparison.methods['p_value']}. Significant: p < 0.05 and the interval excludes 0; "
             "fewer than 6 shared items cannot reach p < 0.05, so they are not tested. "

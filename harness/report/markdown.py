@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from harness.records import RunResult
+from harness.report import format as fmt
 from harness.report import leaderboard
 
 LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
@@ -66,7 +67,7 @@ def report_markdown(run: RunResult) -> str:
         "",
         f"Means over items with a 95% interval (seeded percentile bootstrap over items). Summary "
         f"scores are ROUGE F-measures ({_cell(run.scoring.get('rouge'))}); QA scores follow {_cell(run.scoring.get('qa'))}. "
-        f"`{leaderboard.NOT_APPLICABLE}`: the model does not do the task.",
+        f"`{fmt.NOT_APPLICABLE}`: the model does not do the task; `{fmt.MISSING}`: no value (the model failed, or nothing was scored).",
         "",
     ]
     truncated = [m for m in run.models if m.truncated_items]
@@ -84,18 +85,14 @@ def report_markdown(run: RunResult) -> str:
     return "\n".join(out) + "\n"
 
 
-def _number(value, fmt: str = "{:.4f}") -> str:
-    return "-" if value is None else fmt.format(value)
-
-
 def _pairwise(run: RunResult) -> list[str]:
     if not run.pairwise:
         return []
     significant = [p for p in run.pairwise if p["significant"]]
     untestable = [p for p in run.pairwise if p["significant"] is None]
-    rows = [[f"{p['b']} − {p['a']}", f"{p['task']}.{p['metric']}", str(p["n"]), _number(p.get("delta_b_minus_a"), "{:+.4f}"),
-             f"[{_number((p.get('ci95') or [None, None])[0])}, {_number((p.get('ci95') or [None, None])[-1])}]",
-             _number(p.get("p_value"), "{:.3f}")] for p in significant]
+    rows = [[f"{p['b']} − {p['a']}", f"{p['task']}.{p['metric']}", str(p["n"]), fmt.signed(p.get("delta_b_minus_a")),
+             f"[{fmt.score((p.get('ci95') or [None, None])[0])}, {fmt.score((p.get('ci95') or [None, None])[-1])}]",
+             fmt.score(p.get("p_value"), 3)] for p in significant]
     text = (f"{len(significant)} of {len(run.pairwise)} pairwise differences are significant: p < 0.05 in a paired sign-flip "
             "permutation test and a paired bootstrap 95% interval (over shared items) that excludes 0. ")
     if untestable:
@@ -111,7 +108,7 @@ def _verdicts(run: RunResult) -> list[str]:
     if not models:
         return []
     names = list(models[0].qa_verdicts or {})
-    rows = [[m.name, *(_number((m.qa_verdicts or {}).get(v), "{:.0%}") for v in names)] for m in models]
+    rows = [[m.name, *(fmt.percent((m.qa_verdicts or {}).get(v)) for v in names)] for m in models]
     note = ("exact: the answer is a gold answer; verbose: it contains one but says more; partial: some "
             "words right (F1 > 0); wrong: none; empty: no answer.")
     return ["## Answer verdicts", "", *_table(["model", *names], rows), "", note, ""]
@@ -127,7 +124,7 @@ def _summary_statistics(run: RunResult) -> list[str]:
     if not models:
         return []
     keys = [k for k in STAT_LABELS if any(k in (m.summary_statistics or {}) for m in models)]
-    rows = [[m.name, *(leaderboard.format_score((m.summary_statistics or {}).get(k, {}).get("mean"))[:6] for k in keys)] for m in models]
+    rows = [[m.name, *(fmt.score((m.summary_statistics or {}).get(k, {}).get("mean"))[:6] for k in keys)] for m in models]
     note = ("Means over summaries. compression: article words per summary word; novel n-grams: share not in the article "
             "(how abstractive); repeated: share repeating an earlier n-gram (loops); coverage and density: extractive "
             "fragments of Grusky et al. (2018), as HELM reports them.")
@@ -143,7 +140,7 @@ def _per_article(run: RunResult) -> list[str]:
         for m in run.models:
             by_article = (m.per_article or {}).get(task)
             if by_article:
-                rows.append([m.name, *(leaderboard.format_score(by_article.get(a.id, {}).get(metric, {}).get("mean")) for a in run.articles)])
+                rows.append([m.name, *(fmt.score(by_article.get(a.id, {}).get(metric, {}).get("mean")) for a in run.articles)])
         if rows:
             out += [f"**{_cell(f'{task}.{metric}')}**", "", *_table(["model", *(a.id for a in run.articles)], rows), ""]
     return out
@@ -151,7 +148,7 @@ def _per_article(run: RunResult) -> list[str]:
 
 def _timing(run: RunResult) -> list[str]:
     rows = []
-    show = lambda value, fmt="{:.1f}": "-" if value is None else fmt.format(value)  # noqa: E731
+    show = lambda value, fmt_string="{:.1f}": fmt.number(value, fmt_string)  # noqa: E731
     for m in run.models:
         eff = m.efficiency or {}
         rows.append([
@@ -187,23 +184,21 @@ def _article_section(run: RunResult, article) -> list[str]:
         for model, items in _items_by_model(run, article.id, "summary").items():
             item = items.get(article.id)
             if item is not None:
-                rows.append([model, item.output, *(leaderboard.format_score(item.scores.get(t)) for t in rouge_types)])
+                rows.append([model, item.output, *(fmt.score(item.scores.get(t)) for t in rouge_types)])
         out += _table(["model", "summary", *rouge_types], rows) + [""]
     if article.questions:
         by_model = _items_by_model(run, article.id, "qa")
-        models = [m.name for m in run.models]
-        failed = {m.name for m in run.models if m.status != "ok"}
         rows = []
         for question in article.questions:
             row = [question.question, question.answers[0]]
-            for model in models:
-                item = by_model[model].get(question.id)
-                if model in failed:
+            for m in run.models:
+                item = by_model[m.name].get(question.id)
+                if m.status != "ok":
                     row.append("failed")
-                elif item is None:
-                    row.append(leaderboard.NOT_APPLICABLE)
+                elif item is None:  # not a 0: n/a when the model answers no questions, else no output
+                    row.append(fmt.placeholder("na" if m.metrics.get("qa") is None else "missing"))
                 else:
-                    row.append(f"{item.output} (EM {_number(item.scores.get('exact_match'), '{:.0f}')}, F1 {_number(item.scores.get('f1'), '{:.2f}')})")
+                    row.append(f"{item.output} (EM {fmt.score(item.scores.get('exact_match'), 0)}, F1 {fmt.score(item.scores.get('f1'), 2)})")
             rows.append(row)
-        out += ["### Questions", "", *_table(["question", "gold", *models], rows), ""]
+        out += ["### Questions", "", *_table(["question", "gold", *(m.name for m in run.models)], rows), ""]
     return out

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from harness.report.format import MISSING
+
 PALETTE = ("#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5", "#9c6b4e", "#9498a0")
 """Observable's colour-blind-aware categorical palette (Observable Plot's "observable10")."""
 
@@ -87,7 +89,7 @@ def interval_chart(
     title: str,
     y_label: str = "mean (95% interval)",
 ) -> Markup:
-    """Grouped bars: `series` is [(model, [Point per group or None])]; None draws "n/a".
+    """Grouped bars: `series` is [(model, [Point per group or None])]; None (no mean) draws format.MISSING.
 
     The y axis starts at 0 and ends at 1 or the highest interval end, whichever is larger
     (every metric in the harness is a share in [0, 1]).
@@ -129,7 +131,7 @@ def interval_chart(
             colour = colours.get(name, PALETTE[s % len(PALETTE)])
             if point is None:
                 parts.append(
-                    f'<text x="{_f(x + bar / 2)}" y="{_f(y(0) - 5)}" text-anchor="middle" font-size="9" fill="#8a939e">n/a</text>'
+                    f'<text x="{_f(x + bar / 2)}" y="{_f(y(0) - 5)}" text-anchor="middle" font-size="9" fill="#8a939e">{MISSING}</text>'
                 )
                 continue
             label = f"{name} · {group}: {point.mean:.4f}"
@@ -169,7 +171,7 @@ class DeltaRow:
 def delta_chart(rows: list[DeltaRow], title: str, x_label: str = "candidate − baseline (95% interval)") -> Markup:
     """A forest plot. A significant drop is red, a significant gain green, anything else grey
     (a zero-width interval from one item "excludes 0" but is not significant); a row without a
-    delta says n/a."""
+    delta shows format.MISSING."""
     label_w = max([_text_width(r.label) for r in rows] + [60.0]) + 16
     left, right, top, bottom, row_h = label_w, 24.0, 34.0, 40.0, 24.0
     plot_w = 420.0
@@ -196,7 +198,7 @@ def delta_chart(rows: list[DeltaRow], title: str, x_label: str = "candidate − 
             parts.append(f'<rect x="0" y="{_f(cy - row_h / 2)}" width="{_f(width)}" height="{_f(row_h)}" fill="#f6f7f9"/>')
         parts.append(f'<text x="{_f(left - 10)}" y="{_f(cy + 4)}" text-anchor="end" font-size="12" fill="#1f2933">{escape(row.label)}</text>')
         if row.delta is None:
-            parts.append(f'<text x="{_f(x(0) + 6)}" y="{_f(cy + 4)}" font-size="11" fill="#8a939e">n/a</text>')
+            parts.append(f'<text x="{_f(x(0) + 6)}" y="{_f(cy + 4)}" font-size="11" fill="#8a939e">{MISSING}</text>')
             continue
         colour = "#7b8794"
         if row.significant:

@@ -1,0 +1,64 @@
+"""The context of compare.html (templates/compare.html.j2): a comparison shaped into plain dicts
+and lists, with word diffs of the summaries that changed most."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.compare import Comparison
+from harness.report import leaderboard
+from harness.report.html.env import metric_label, render
+from harness.report.svg_chart import DeltaRow, delta_chart
+from harness.report.text_marks import diff_segments
+
+
+def compare_html(comparison: Comparison) -> str:
+    """A comparison (gates, deltas, the items that changed) as one self-contained HTML page."""
+    return render("compare.html.j2", compare_context(comparison))
+
+
+def compare_context(comparison: Comparison) -> dict:
+    def model_label(base: str, cand: str) -> str:
+        return cand if base == cand else f"{base} → {cand}"
+
+    gates = []
+    for g in comparison.gates:
+        underpowered = False
+        if g.mde is not None and g.rule.startswith("max_drop="):
+            try:
+                underpowered = g.mde > float(g.rule.split("=", 1)[1])
+            except ValueError:
+                pass
+        gates.append({"gate": g, "model": model_label(g.baseline_model, g.candidate_model), "underpowered": underpowered})
+    deltas: list[dict[str, Any]] = [{"d": d, "model": model_label(d.baseline_model, d.candidate_model), "label": metric_label(d.task, d.metric)} for d in comparison.deltas]
+    charts = []
+    for task in dict.fromkeys(d.task for d in comparison.deltas):
+        rows = [DeltaRow(f"{x['model']} · {leaderboard.SHORT.get(x['d'].metric, x['d'].metric)}", x["d"].delta, x["d"].ci[0] if x["d"].ci else None,
+                         x["d"].ci[1] if x["d"].ci else None, x["d"].significant) for x in deltas if x["d"].task == task]
+        charts.append({"task": task, "svg": delta_chart(rows, title=f"{task}: candidate − baseline")})
+    summaries, flips = [], []
+    for change in comparison.changed:
+        if change.get("kind") == "summary":
+            left, right = diff_segments(change.get("baseline") or "", change.get("candidate") or "")
+            summaries.append({**change, "left": left, "right": right})
+        elif change.get("kind") == "qa":
+            flips.append(change)
+    excluded = []
+    for label, side in (("baseline only", comparison.only_in_baseline), ("candidate only", comparison.only_in_candidate)):
+        for model, keys in side.items():
+            if keys:
+                excluded.append({"label": f"{label} ({model})", "entries": ["/".join(map(str, k)) for k in keys]})
+    return {
+        "title": f"Comparison: {'PASS' if comparison.passed else 'FAIL'}",
+        "c": comparison,
+        "passed": comparison.passed,
+        "gates": gates,
+        "n_failed": sum(1 for g in comparison.gates if not g.passed),
+        "n_untestable": len(comparison.untestable),
+        "deltas": deltas,
+        "charts": charts,
+        "summaries": summaries,
+        "flips": flips,
+        "excluded": excluded,
+        "pairs": [model_label(b, c) for b, c in comparison.pairs],
+    }
