@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.evalset import same_eval_set
 from harness.gates import Gate, check_gate_key
 from harness.metrics import stats
 from harness.run_files import read_run
@@ -111,7 +112,7 @@ def check_comparable(baseline: Side, candidate: Side) -> None:
     if b_sig != c_sig:
         problems.append(f"scorer signatures differ ({b_sig} vs {c_sig})")
     b_set, c_set = baseline.report["eval_set"]["sha256"], candidate.report["eval_set"]["sha256"]
-    if b_set != c_set:
+    if not same_eval_set(baseline.report["eval_set"], candidate.report["eval_set"]):
         problems.append(f"eval sets differ (sha256 {b_set[:12]} vs {c_set[:12]})")
     if problems:
         raise HarnessError(f"{candidate.path / 'report.json'}: not comparable with {baseline.path / 'report.json'}: "

@@ -12,169 +12,37 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, ValidationError, ValidationInfo, field_serializer, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, create_model, field_serializer, field_validator, model_validator
 
+from harness.backends import BACKENDS
+from harness.backends.hf_config import MAX_BATCH_SIZE, HFModel, Source  # noqa: F401  (re-exported)
+from harness.backends.lead import LeadModel  # noqa: F401  (re-exported)
+from harness.backends.plugin import ModelConfigBase
 from harness.errors import HarnessError
-from harness.executors.ray_executor import RaySettings
+from harness.executors.ray.settings import RaySettings
 from harness.gates import Gate, check_gate_key
-from harness.metrics.qa import QA_METRICS
-from harness.sources.datasets_source import DatasetSource
+from harness.scorers import metrics_by_task
+from harness.sources.datasets.spec import DatasetSource
 from harness.sources.squad_import import SquadSource
 from harness.strict import Strict
+from harness.task_config import (  # noqa: F401  (re-exported: the task blocks are part of the config)
+    DEFAULT_QA,
+    DEFAULT_SUMMARY,
+    MAX_NEW_TOKENS,
+    QAPostprocess,
+    QATask,
+    SummaryTask,
+    TaskConfig,
+    TaskOverrides,
+    Tasks,
+)
 from harness.yaml_errors import describe_validation_error, read_yaml
 
 SEED_MAX = 2**32 - 1
 """numpy (and transformers.set_seed) take seeds in [0, 2**32-1]."""
-MAX_NEW_TOKENS = 32768
-MAX_BATCH_SIZE = 4096
 MAX_RESAMPLES = 1_000_000
 
 
-class QAPostprocess(Strict):
-    """How a raw answer becomes the scored answer (summaries are only stripped)."""
-
-    first_line: bool = True
-    """Keep only the first non-empty line: small models go on to ask themselves new questions."""
-    strip_prefixes: tuple[str, ...] = ("Answer:", "A:")
-    """Removed (case-insensitively) from the start of the answer."""
-
-
-class TaskConfig(Strict):
-    prompt: str
-    """A template with `{article}` (and `{question}` for qa) placeholders."""
-    max_new_tokens: int = Field(ge=1, le=MAX_NEW_TOKENS)
-    stop: tuple[str, ...] = ()
-    """Generation stops at the first of these strings; the string itself is cut off."""
-    do_sample: bool = False
-    """Greedy decoding by default, so a run is reproducible."""
-    temperature: float | None = Field(default=None, gt=0)
-    top_p: float | None = Field(default=None, gt=0, le=1)
-
-
-class SummaryTask(TaskConfig):
-    @model_validator(mode="after")
-    def _placeholders(self):
-        _check_placeholders(self.prompt, required=("article",), allowed=("article",))
-        return self
-
-
-class QATask(TaskConfig):
-    postprocess: QAPostprocess = QAPostprocess()
-
-    @model_validator(mode="after")
-    def _placeholders(self):
-        _check_placeholders(self.prompt, required=("article", "question"), allowed=("article", "question"))
-        return self
-
-
-def _check_placeholders(template: str, required: tuple[str, ...], allowed: tuple[str, ...]) -> None:
-    import string
-
-    try:
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-    except ValueError as exc:
-        raise ValueError(f"prompt is not a valid template ({exc}); write literal braces as {{{{ }}}}") from None
-    unknown = names - set(allowed)
-    if unknown:
-        raise ValueError(f"prompt has unknown placeholder(s) {sorted(unknown)}; allowed: {list(allowed)}")
-    missing = [name for name in required if name not in names]
-    if missing:
-        raise ValueError(f"prompt must contain {', '.join('{' + m + '}' for m in missing)}")
-
-
-DEFAULT_SUMMARY = SummaryTask(
-    prompt="Summarize the following news article in three sentences.\n\nArticle:\n{article}\n\nSummary:",
-    max_new_tokens=120,
-)
-DEFAULT_QA = QATask(
-    prompt=(
-        "Read the article and answer the question with a short phrase taken from the article.\n\n"
-        "Article:\n{article}\n\nQuestion: {question}\nAnswer:"
-    ),
-    max_new_tokens=24,
-    # not "\n" or "\n\n": base models often open with a newline and would answer nothing;
-    # postprocess keeps the first non-empty line anyway
-    stop=("\nQuestion:", "\nArticle:"),
-)
-
-
-class Tasks(Strict):
-    summary: SummaryTask = DEFAULT_SUMMARY
-    qa: QATask = DEFAULT_QA
-
-
-class TaskOverrides(Strict):
-    """Per-model replacements of whole task blocks (e.g. a plain prompt for a base model)."""
-
-    summary: SummaryTask | None = None
-    qa: QATask | None = None
-
-
-class Source(Strict):
-    """Where a model's weights come from: exactly one of `hub`, `path` or `package`."""
-
-    hub: str | None = Field(default=None, pattern=r"^[\w.\-]+/[\w.\-]+$")
-    """A Hugging Face hub id, `org/name`."""
-    revision: str | None = None
-    """A branch, tag or commit of the hub repository."""
-    path: Path | None = None
-    """A local model folder, or a .gguf file."""
-    gguf_file: str | None = None
-    """The GGUF file inside `hub` or the `path` folder."""
-    package: str | None = None
-    """An installed Python package that ships the model."""
-    file: str | None = None
-    """With `package`: the model file or folder inside the package."""
-    assemble: str | None = None
-    """With `package`: a function of the package that writes the model and returns its path."""
-
-    @model_validator(mode="after")
-    def _one_kind(self):
-        kinds = [k for k in ("hub", "path", "package") if getattr(self, k) is not None]
-        if len(kinds) != 1:
-            raise ValueError("set exactly one of hub, path or package")
-        if self.package is None and (self.file or self.assemble):
-            raise ValueError("file and assemble go with package")
-        if self.package is not None and (self.file is None) == (self.assemble is None):
-            raise ValueError("with package, set exactly one of file or assemble")
-        if self.revision is not None and self.hub is None:
-            raise ValueError("revision goes with hub")
-        if self.gguf_file is not None and self.package is not None:
-            raise ValueError("gguf_file goes with hub or path; with package, name the file in file")
-        return self
-
-
-class HFModel(Strict):
-    name: str = Field(pattern=r"^[\w.\-]+$")
-    backend: Literal["hf"]
-    source: Source
-    chat_template: Literal["auto"] | bool = "auto"
-    """auto: use the tokenizer's chat template when it has one; true: require it; false: plain."""
-    system_prompt: str | None = None
-    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
-    """auto: float32 on CPU (bfloat16 measured 3-5x slower there), bfloat16 on CUDA."""
-    device: str = "auto"
-    """auto, cpu, cuda, cuda:N or mps."""
-    batch_size: Annotated[int, Field(ge=1, le=MAX_BATCH_SIZE)] | Literal["auto"] = "auto"
-    """auto: 8 on CPU, 32 on CUDA, halved on out-of-memory."""
-    prefix_reuse: bool = True
-    context_overflow: Literal["error", "truncate"] = "error"
-    """A prompt (plus max_new_tokens) longer than the model's context window: error names the
-    items and fails the model; truncate cuts the article's end until it fits, and marks the item."""
-    """Prefill an article's shared prompt prefix once for all its questions (README, "Generation cache, resume and re-scoring")."""
-    tasks: TaskOverrides = TaskOverrides()
-
-
-class LeadModel(Strict):
-    """The Lead-k baseline: the article's first k sentences. It answers no questions."""
-
-    name: str = Field(pattern=r"^[\w.\-]+$")
-    backend: Literal["lead"]
-    k: int = Field(default=3, gt=0)
-
-
-ModelConfig = Annotated[Union[HFModel, LeadModel], Field(discriminator="backend")]
-BACKENDS = ("hf", "lead")
 
 
 class Scoring(Strict):
@@ -228,7 +96,8 @@ class RunConfig(Strict):
         return "local" if value is None else value.model_dump(mode="json")
     output_dir: Path = Path("runs")
     """Each run gets a new folder inside it; relative to this config file."""
-    models: tuple[ModelConfig, ...] = Field(min_length=1)
+    models: tuple[ModelConfigBase, ...] = Field(min_length=1)
+    """Each entry is validated by its backend's own config class (run_config_class())."""
     tasks: Tasks = Tasks()
     scoring: Scoring = Scoring()
     seed: int = Field(default=0, ge=0, le=SEED_MAX)
@@ -239,7 +108,7 @@ class RunConfig(Strict):
     @classmethod
     def _gate_keys(cls, gates, info: ValidationInfo):
         scoring = info.data.get("scoring")  # absent when scoring itself failed (that error is reported)
-        metrics = {"summary": tuple(scoring.rouge_types), "qa": QA_METRICS} if scoring is not None else None
+        metrics = metrics_by_task(scoring) if scoring is not None else None
         for key in gates:
             check_gate_key(key, metrics, summary_note=" (the configured scoring.rouge_types)")
         return gates
@@ -284,11 +153,12 @@ def load_config(path: str | Path) -> RunConfig:
     if not isinstance(data, dict):
         raise HarnessError(f"{path}: the config must be a mapping of keys (eval_set, models, ...)")
     try:
-        config = RunConfig.model_validate(data)
+        schema = run_config_class()
+        config = schema.model_validate(data)
     except ValidationError as exc:
-        raise HarnessError(describe_validation_error(path, exc, RunConfig)) from None
+        raise HarnessError(describe_validation_error(path, exc, schema)) from None
     base = path.parent
-    models = tuple(_resolve_model_paths(m, base) for m in config.models)
+    models = tuple(m.resolve_paths(base) for m in config.models)
     update = {"output_dir": _join(base, config.output_dir), "models": models}
     if config.eval_set is not None:
         update["eval_set"] = _join(base, config.eval_set)
@@ -304,9 +174,17 @@ def _join(base: Path, path: Path) -> Path:
     return Path(os.path.normpath(base / path.expanduser()))
 
 
-def _resolve_model_paths(model, base: Path):
-    if isinstance(model, HFModel) and model.source.path is not None:
-        source = model.source.model_copy(update={"path": _join(base, model.source.path)})
-        return model.model_copy(update={"source": source})
-    return model
+_CLASSES: dict[tuple, type[RunConfig]] = {}
 
+
+def run_config_class() -> type[RunConfig]:
+    """RunConfig with `models:` a union of every registered backend's config class, told apart
+    by `backend:` (built once per set of backends, so a plugin registered later is included)."""
+    plugins = [BACKENDS.get(name) for name in BACKENDS.names()]
+    key = tuple((p.name, p.config) for p in plugins)
+    if key not in _CLASSES:
+        classes = tuple(p.config for p in plugins)
+        entry = Annotated[Union[classes], Field(discriminator="backend")] if len(classes) > 1 else classes[0]
+        _CLASSES[key] = create_model("RunConfig", __base__=RunConfig, __module__=__name__,
+                                     models=(tuple[entry, ...], Field(min_length=1)))  # type: ignore[valid-type]
+    return _CLASSES[key]

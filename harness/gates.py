@@ -39,11 +39,13 @@ def check_gate_key(key: str, metrics: dict[str, tuple[str, ...]] | None = None, 
 
 
 def gate_metrics() -> dict[str, tuple[str, ...]]:
-    """Every metric a report can hold per task (a run scores the ROUGE types its config names)."""
-    from harness.metrics.qa import QA_METRICS
+    """Every metric a report can hold per task (a run scores the ROUGE types its config names):
+    each registered scorer's metrics under settings that turn all of them on."""
+    from harness.config import Scoring  # gates.py is imported by config.py: import it late
     from harness.metrics.rouge import ALL_TYPES
+    from harness.scorers import metrics_by_task
 
-    return {"summary": ALL_TYPES, "qa": QA_METRICS}
+    return metrics_by_task(Scoring.model_validate({"rouge_types": list(ALL_TYPES)}))
 
 
 def parse_gate_option(text: str) -> tuple[str, Gate]:

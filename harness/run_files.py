@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from harness.config import RunConfig
+from harness.config import RunConfig, run_config_class
 from harness.errors import HarnessError
 from harness.metrics.squad import read_json
 from harness.records import SCHEMA_VERSION, Generation, ModelResult, Request
@@ -150,7 +150,7 @@ def _shown(value) -> str:
 
 def config_of(report: dict, report_path: Path) -> RunConfig:
     try:
-        return RunConfig.model_validate(report["config"])
+        return run_config_class().model_validate(report["config"])
     except Exception as exc:  # a report written by another version
         raise HarnessError(f"{report_path}: its config no longer validates ({str(exc).splitlines()[0]})") from None
 

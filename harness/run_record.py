@@ -124,6 +124,9 @@ class ScoringInfo(_Part):
     """The ROUGE signature in words."""
     qa: str
     """The QA normalisation in words."""
+    metrics: dict[str, list[str]] | None = None
+    """{task: the metric names its scorers produced}, in display order (the leaderboard's
+    columns); absent in reports written before scorers were registered."""
 
 
 class Timing(_Part):

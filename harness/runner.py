@@ -14,14 +14,15 @@ from pathlib import Path
 
 from rich.console import Console
 
-from harness.backends import load_backend
-from harness.backends.sources import cache_dir, check_source
+from harness.backends import backend_plugin, load_backend
+from harness.backends.sources import cache_dir
 from harness.cache import GenerationCache, NoCache, check_cache
 from harness.compare import load_side, pairwise_within_run
-from harness.config import HFModel, RunConfig, load_config
+from harness.config import RunConfig, load_config
 from harness.errors import HarnessError
+from harness.evalset import same_eval_set
 from harness.progress import model_progress
-from harness.prompts import allows_prefix_reuse, build_requests
+from harness.prompts import build_requests
 from harness.provenance import base_provenance
 from harness.records import TASKS, Article, ModelResult, RunResult
 from harness.report.files import new_run_dir, output_dir_problem
@@ -64,8 +65,9 @@ def prepare(
             raise HarnessError(f"{config_path}: {exc}") from None
     models = list(config.models)
     for index, model in enumerate(models):
-        if isinstance(model, HFModel):
-            check_source(model.source, where=f"{config_path}: models[{index}].source")
+        preflight = backend_plugin(model.backend).preflight
+        if preflight is not None:
+            preflight(model, f"{config_path}: models[{index}]")
     if only:
         names = [m.name for m in models]
         unknown = [name for name in only if name not in names]
@@ -73,10 +75,7 @@ def prepare(
             raise HarnessError(f"--models: unknown model(s) {', '.join(unknown)}; the config has: {', '.join(names)}")
         models = [m for m in models if m.name in only]
     warnings = tuple(source_warnings) + tuple(
-        f"model {m.name}: the qa prompt puts {{question}} before {{article}}, so questions cannot share "
-        "the prefilled article (prefix reuse is off; put the article first to make QA faster)"
-        for m in models
-        if isinstance(m, HFModel) and m.prefix_reuse and not allows_prefix_reuse(config.task(m, "qa").prompt)
+        warning for m in models if (warn := backend_plugin(m.backend).warnings) is not None for warning in warn(m, config)
     )
     out = _check_output_dir(Path(output_dir) if output_dir else None, config, config_path)
     if baseline is not None:
@@ -114,7 +113,7 @@ def _check_baseline(path: Path, config: RunConfig, eval_set_info: dict | None) -
     signature = describe(config.scoring, config.seed)["signature"]
     if isinstance(scoring, dict) and scoring.get("signature") != signature:
         problems.append(f"scorer signatures differ ({scoring.get('signature')} vs {signature})")
-    if isinstance(eval_set, dict) and eval_set_info is not None and eval_set.get("sha256") != eval_set_info.get("sha256"):
+    if isinstance(eval_set, dict) and eval_set_info is not None and not same_eval_set(eval_set, eval_set_info):
         problems.append(f"eval sets differ (sha256 {str(eval_set.get('sha256'))[:12]} vs {str(eval_set_info.get('sha256'))[:12]})")
     if problems:
         raise HarnessError(
@@ -200,7 +199,7 @@ def _run_model(model, plan: Plan, cache, console: Console) -> ModelResult:
 def _load(model, plan: Plan):
     """The model's backend: in this process, or on Ray workers with `executor: {ray: ...}`."""
     executor = plan.config.executor
-    if executor is not None and isinstance(model, HFModel):
+    if executor is not None and backend_plugin(model.backend).ray:
         from harness.executors import RayBackend
 
         return RayBackend(model, plan.config.seed, executor.ray)  # identity: the workers'

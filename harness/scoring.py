@@ -1,20 +1,18 @@
 """Scores one generation against its article's references or gold answers.
 
 The join between generations and the eval set lives here, so metrics stay pure functions of
-strings and backends never see a reference.
+strings and backends never see a reference. Which metrics run comes from the scorer registry
+(harness/scorers): every scorer of the item's task adds its scores.
 """
 
 from __future__ import annotations
 
 from harness.config import QAPostprocess, Scoring
-from harness.metrics.qa import qa_scores
-from harness.metrics.rouge import rouge
-from harness.metrics.rouge import signature as rouge_signature
 from harness.metrics.summary_stats import summary_statistics
 from harness.postprocess import clean_answer, clean_summary
 from harness.records import TASKS, Article, Generation, ScoredItem
-
-QA_SIGNATURE = "qa:norm=squad-v1.1|multi=max"
+from harness.scorers import SCORERS, metrics_by_task, scorers_for
+from harness.scorers.squad_qa import SIGNATURE as QA_SIGNATURE  # noqa: F401  (the score command's signature)
 
 
 def ci_signature(resamples: int, seed: int) -> str:
@@ -26,12 +24,13 @@ def describe(scoring: Scoring, seed: int = 0) -> dict:
     `compare`, so two reports scored differently are never silently compared."""
     options = scoring.rouge_options()
     ci = ci_signature(scoring.bootstrap_resamples, seed)
+    scorers = SCORERS.all()
     return {
         **options.__dict__,
         "rouge_types": list(options.rouge_types),
-        "signature": {"rouge": f"{rouge_signature(options)}|{ci}", "qa": f"{QA_SIGNATURE}|{ci}"},
-        "rouge": f"{rouge_signature(options)}: F-measures",
-        "qa": "SQuAD v1.1 normalisation (lower-case, no punctuation, no a/an/the), max over accepted answers",
+        "signature": {s.name: f"{s.signature(scoring)}|{ci}" for s in scorers},
+        **{s.name: s.description(scoring) for s in scorers},
+        "metrics": {task: list(names) for task, names in metrics_by_task(scoring).items()},
     }
 
 
@@ -39,15 +38,16 @@ def score(model: str, generation: Generation, article: Article, scoring: Scoring
     request = generation.request
     if request.task == "summary":
         output = clean_summary(generation.raw_output)
-        scores, trace = rouge(output, [r.text for r in article.references], scoring.rouge_options())
-        if "best_reference" in trace:  # the max rule names the reference behind each type
-            trace = {"best_reference": {k: article.references[i].id for k, i in trace["best_reference"].items()}}
         stats = summary_statistics(output, article.text)
     else:
-        question = next(q for q in article.questions if q.id == request.item_id)
         output = clean_answer(generation.raw_output, qa_rules)
-        scores, trace = qa_scores(output, question.answers)
         stats = {}
+    scores: dict[str, float] = {}
+    trace: dict = {}
+    for scorer in scorers_for(request.task):
+        more_scores, more_trace = scorer.score(output, article, request.item_id, scoring)
+        scores.update(more_scores)
+        trace.update(more_trace)
     return ScoredItem(model=model, generation=generation, output=output, scores=scores, trace=trace, stats=stats)
 
 

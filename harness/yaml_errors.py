@@ -6,6 +6,7 @@ Shared by the config and the eval-set loaders, so both speak the same way:
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from pathlib import Path
@@ -54,6 +55,14 @@ def describe_validation_error(path: Path, exc: ValidationError, schema: type[Bas
         values = [t for t in (_tag(a, tag) for a in typing.get_args(_unwrap(where.annotation))) if t is not None]
         key = _format_loc([*where.loc, tag])
         message = "required key is missing" + (f"; set it to one of: {', '.join(values)}" if values else "")
+    elif kind == "union_tag_invalid":
+        # a tagged union with an unknown tag (models: backend: vllm): name the choices, and the closest
+        context = first.get("ctx", {})
+        tag, given = str(context.get("discriminator", "")).strip("'\""), str(context.get("tag", ""))
+        values = [t for t in (_tag(a, tag) for a in typing.get_args(_unwrap(where.annotation))) if t is not None]
+        close = difflib.get_close_matches(given, values, n=1)
+        key = _format_loc([*where.loc, tag])
+        message = f"unknown {tag} {given!r}" + (f"; did you mean {close[0]!r}?" if close else "") + f" (available: {', '.join(values)})"
     elif kind == "too_short":
         context = first.get("ctx", {})
         message = f"needs at least {context.get('min_length')} item(s), got {context.get('actual_length')}"

@@ -169,7 +169,7 @@ def _bad(tmp_path, name):
     if name == "missing model source":
         return ["--config", str(write_run(tmp_path, [hf("m", tmp_path / "no-model")]))], "models[0].source.path: not found"
     if name == "unknown backend":
-        return ["--config", str(write_run(tmp_path, [{"name": "m", "backend": "vllm"}]))], "expected tags: 'hf', 'lead'"
+        return ["--config", str(write_run(tmp_path, [{"name": "m", "backend": "vllm"}]))], "models[0].backend: unknown backend 'vllm' (available: hf, lead)"
     if name == "unknown --models":
         return ["--config", str(write_run(tmp_path, good)), "--models", "gpt9"], "--models: unknown model(s) gpt9; the config has: lead-3"
     raise AssertionError(name)

@@ -49,7 +49,7 @@ def test_defaults_are_greedy_and_auto(tmp_path):
         ("models: [\n", "line 2, column 1: YAML syntax error"),
         ("- a\n- b\n", "the config must be a mapping"),
         (GOOD + "colour: red\n", "colour: unknown key; allowed keys here: eval_set, dataset, squad, executor, output_dir, models, tasks, scoring, seed, gates"),
-        (GOOD.replace("backend: lead", "backend: vllm"), "models[1]: Input tag 'vllm' found using 'backend' does not match any of the expected tags: 'hf', 'lead'"),
+        (GOOD.replace("backend: lead", "backend: vllm"), "models[1].backend: unknown backend 'vllm' (available: hf, lead)"),
         (GOOD.replace("{hub: org/model}", "{hub: org/model, colour: 1}"), "models[0].source.colour: unknown key; allowed keys here: hub, revision, path, gguf_file, package, file, assemble"),
         (GOOD.replace("{hub: org/model}", "{hub: org/model, path: x}"), "models[0].source: set exactly one of hub, path or package"),
         (GOOD.replace("backend: lead}", "backend: lead, k: three}"), "models[1].k: Input should be a valid integer"),

@@ -1,17 +1,21 @@
-"""Ways of producing text. Each backend module is imported only when a model uses it, so the
-CLI starts fast and torch/transformers load only for `backend: hf`.
+"""Ways of producing text, and the registry that names them.
 
-A backend module exposes `load(model_config, seed) -> Backend`.
+A backend registers a `BackendPlugin` (plugin.py): its name, its config class and its loader.
+The built-ins are listed below as "module:PLUGIN" strings; other packages add theirs under the
+entry-point group `harness.backends`, or call `BACKENDS.register(name, plugin)` (README, "Adding
+a backend"). A backend's heavy module is imported only when a model uses it, so the CLI starts
+fast and torch/transformers load only for `backend: hf`.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Callable, Protocol
 
+from harness.backends.plugin import BackendPlugin
 from harness.records import Generation, Request
+from harness.registry import Registry
 
-_MODULES = {"hf": "harness.backends.hf", "lead": "harness.backends.lead"}
+BACKENDS = Registry("backend", "harness.backends", {"hf": "harness.backends.hf_config:PLUGIN", "lead": "harness.backends.lead:PLUGIN"})
 
 OnBatch = Callable[[list[Generation]], None]
 """Called with each batch's generations as soon as it is done (the runner caches them)."""
@@ -34,7 +38,10 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+def backend_plugin(name: str) -> BackendPlugin:
+    return BACKENDS.get(name)
+
+
 def load_backend(model_config, seed: int) -> Backend:
-    module = importlib.import_module(_MODULES[model_config.backend])
-    return module.load(model_config, seed)
+    return backend_plugin(model_config.backend).loader()(model_config, seed)
 

@@ -15,8 +15,8 @@ from typing import Any
 from harness.backends import hf_prefix
 from harness.backends.context_window import context_window, fit_to_window
 from harness.backends.efficiency import Efficiency
+from harness.backends.hf_config import HFModel
 from harness.backends.sources import resolve
-from harness.config import HFModel
 from harness.errors import HarnessError
 from harness.records import Generation, Request
 from harness.versions import package_version

@@ -4,11 +4,21 @@ of news summarization (lead-3 on CNN/DailyMail). It answers no questions."""
 from __future__ import annotations
 
 import time
+from typing import Literal
+
+from pydantic import Field
 
 from harness.backends.efficiency import Efficiency
-from harness.config import LeadModel
+from harness.backends.plugin import BackendPlugin, ModelConfigBase
 from harness.metrics.sentences import SPLITTER_NAME, split_sentences
 from harness.records import Generation, Request
+
+
+class LeadModel(ModelConfigBase):
+    """The Lead-k baseline: the article's first k sentences. It answers no questions."""
+
+    backend: Literal["lead"]
+    k: int = Field(default=3, gt=0)
 
 
 class LeadBackend:
@@ -36,3 +46,6 @@ class LeadBackend:
 
 def load(model_config: LeadModel, seed: int) -> LeadBackend:
     return LeadBackend(model_config.k)
+
+
+PLUGIN = BackendPlugin("lead", LeadModel, load=load)
