@@ -31,3 +31,19 @@ def test_report_of_a_ray_run_equals_a_local_run(tiny_models, tmp_path, monkeypat
     assert sorted((key(p), p["raw_output"], p["new_tokens"], p["scores"]) for p in ray_predictions) == sorted(
         (key(p), p["raw_output"], p["new_tokens"], p["scores"]) for p in local_predictions
     )
+
+
+def test_a_ray_run_checks_the_context_window_too(tiny_models, tmp_path, monkeypatch):
+    from conftest import ARTICLE, build_causal
+
+    short = build_causal(tmp_path / "tiny-256", max_positions=256)
+    text = " ".join(ARTICLE.read_text(encoding="utf-8").split()[:300])
+    eval_set = {"articles": [{"id": "long", "text": text, "questions": [{"id": "q1", "question": "Who met?", "answers": ["Seoul"]}]}]}
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "cache"))
+    executor = {"ray": {"num_workers": 1, "cpus_per_worker": 1}}
+    config = write_run(tmp_path, [hf("tiny", short)], eval_set, executor=executor)
+    result = run_cli("--config", str(config))
+    assert result.returncode == 1
+    (run_dir,) = list((tmp_path / "runs").iterdir())
+    report, _ = read_report(run_dir)
+    assert "context window check failed: HarnessError: model tiny: 1 prompt(s) do not fit its context window of 256 tokens" in report["models"][0]["error"]

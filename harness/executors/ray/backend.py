@@ -89,6 +89,12 @@ class RayBackend:
         for ref, slot in refs.items():
             self._record(slot, pool.get(ref))
 
+    def fit_to_window(self, requests: list[Request]) -> list[Request]:
+        """Every prompt counted against the context window before generating, on a worker (the
+        driver may have neither the tokenizer nor the model's files)."""
+        pool = self.pool
+        return pool.get(pool.fit_to_window(next(iter(pool.slots)), requests))
+
     def generate(self, requests: list[Request], on_batch: OnBatch) -> list[Generation]:
         """Generate every request on the workers; `on_batch(generations)` once per finished shard."""
         if not requests:

@@ -84,6 +84,9 @@ class WorkerPool:
     def load(self, slot: int) -> Any:
         return self.slots[slot].load.remote()
 
+    def fit_to_window(self, slot: int, requests: list[Request]) -> Any:
+        return self.slots[slot].fit_to_window.remote(requests)
+
     def wait_one(self, refs: list) -> Any:
         """The first of `refs` that is ready."""
         (ref,), _ = self._ray.wait(refs, num_returns=1)

@@ -48,6 +48,14 @@ class Worker:
             raise self.error
         return self._snapshot(self.backend.generate(requests, lambda _batch: None))
 
+    def fit_to_window(self, requests: list[Request]) -> list[Request]:
+        """The requests as they fit the model's context window (the backend's own check, with
+        the tokenizer the worker has), or the backend's HarnessError naming the items."""
+        if self.error is not None:
+            raise self.error
+        fit = getattr(self.backend, "fit_to_window", None)
+        return fit(requests) if fit is not None else requests
+
     def load(self) -> dict:
         """Load the weights now (the backend otherwise loads them on the first shard)."""
         if self.error is not None:
