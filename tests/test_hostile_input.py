@@ -127,3 +127,25 @@ def test_run_files_follow_the_umask(tmp_path, umask, capsys):
     assert {p.name: _mode(p) for p in run_dir.iterdir()} == {
         name: 0o644 for name in ("predictions.jsonl", "report.html", "report.json", "report.md")
     }
+
+
+def _config_error(capsys, path) -> str:
+    assert main(["--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    return err
+
+
+def test_a_folder_a_link_loop_a_fifo_and_a_nul_byte_each_say_what_they_are(tmp_path, capsys):
+    import os
+
+    (tmp_path / "folder.yaml").mkdir()
+    assert "folder.yaml: is a folder; give the path of the config YAML file" in _config_error(capsys, tmp_path / "folder.yaml")
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    assert "loop.yaml: cannot open the config file (Too many levels of symbolic links)" in _config_error(capsys, tmp_path / "loop.yaml")
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "nothing.yaml")
+    assert "a symbolic link to a file that does not exist" in _config_error(capsys, tmp_path / "gone.yaml")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    assert "fifo.yaml: is not a regular file (a FIFO, socket or device)" in _config_error(capsys, tmp_path / "fifo.yaml")
+    (tmp_path / "nul.yaml").write_bytes(b"seed: 0\nmodels: [\x00]\n")
+    assert "nul.yaml: line 2, column 10: YAML syntax error: character U+0000 is not allowed in YAML" in _config_error(capsys, tmp_path / "nul.yaml")
