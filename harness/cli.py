@@ -1,5 +1,8 @@
 """`python -m harness`: argument parsing, subcommands and exit codes; the work is elsewhere.
 
+(Over 300 lines: the five subcommands' parsers and their help texts; moving them to a
+`commands/` package is listed in issue 11.)
+
 `python -m harness --config FILE` runs a config; `python -m harness COMMAND ...` runs one of
 COMMANDS. Exit codes: 0 done; 1 at least one model failed (the others still ran and are
 reported); 2 bad usage or bad input (one `Error:` line, nothing written); 130 interrupted (the

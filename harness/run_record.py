@@ -5,6 +5,9 @@
 Schemas published in `schemas/` are generated from them: `python -m harness.run_record`
 rewrites them (a test fails when the checked-in files differ).
 
+Over 300 lines on purpose: every field carries the docstring that becomes its description in
+the published schema; splitting the record would split the contract.
+
 Every part is strict JSON (a string is never a number, a boolean never a number) with finite
 numbers, and keeps keys it does not declare (`extra="allow"`): a newer harness may add keys
 an older reader passes through. Fields added after schema 1.0 shipped have defaults, so older

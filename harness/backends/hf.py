@@ -16,20 +16,13 @@ from harness.backends import hf_prefix
 from harness.backends.context_window import context_window, fit_to_window
 from harness.backends.efficiency import Efficiency
 from harness.backends.hf_config import HFModel
+from harness.backends.quiet import quiet_transformers
 from harness.backends.sources import resolve
 from harness.errors import HarnessError
 from harness.records import Generation, Request
 from harness.versions import package_version
 
 CPU_AUTO_BATCH, CUDA_AUTO_BATCH = 8, 32
-
-
-def quiet_transformers() -> None:
-    """transformers' own progress bars and notices would tear through the run's progress display."""
-    from transformers.utils import logging
-
-    logging.set_verbosity_error()
-    logging.disable_progress_bar()
 
 
 def pick_device(requested: str) -> str:

@@ -146,7 +146,7 @@ def converted_gguf(gguf: Path, digest: str | None = None) -> Path:
 def _convert(gguf: Path, dest: Path) -> None:
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
 
-    from harness.backends.hf import quiet_transformers
+    from harness.backends.quiet import quiet_transformers
 
     quiet_transformers()
     kwargs = {"gguf_file": gguf.name}
