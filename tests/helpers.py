@@ -115,3 +115,17 @@ def read_report(run_dir: Path) -> tuple[dict, list[dict]]:
     report = json.loads((run_dir / "report.json").read_text())
     predictions = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines()]
     return report, predictions
+
+
+def install_fake_distribution(site: Path, module: str, source: str, group: str, entry: str) -> None:
+    """Write `module`.py and a dist-info with one entry point (`entry` = "name = module:attr" in
+    `group`) into the folder `site`, as pip would leave an installed plugin; the caller puts
+    `site` on sys.path (monkeypatch.syspath_prepend) so importlib.metadata finds it."""
+    import textwrap
+
+    site.mkdir(parents=True, exist_ok=True)
+    (site / f"{module}.py").write_text(textwrap.dedent(source))
+    info = site / f"{module}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[{group}]\n{entry}\n")

@@ -9,7 +9,7 @@ import pytest
 
 from harness.cli import main
 
-from helpers import EVAL_SET, write_run
+from helpers import EVAL_SET, install_fake_distribution, write_run
 
 TOY_MODULE = '''
 """A toy backend: answers every request with one configured word."""
@@ -51,12 +51,7 @@ PLUGIN = BackendPlugin("toy", ToyModel, load=ToyBackend)
 def toy_distribution(tmp_path, monkeypatch):
     """An installed distribution `toy-harness-plugin` with one entry point, as pip would leave it."""
     site = tmp_path / "site"
-    site.mkdir()
-    (site / "toy_backend.py").write_text(textwrap.dedent(TOY_MODULE))
-    info = site / "toy_harness_plugin-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-harness-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[harness.backends]\ntoy = toy_backend:PLUGIN\n")
+    install_fake_distribution(site, "toy_backend", TOY_MODULE, "harness.backends", "toy = toy_backend:PLUGIN")
     monkeypatch.syspath_prepend(str(site))
     yield
     sys.modules.pop("toy_backend", None)

@@ -3,13 +3,12 @@ registration, and it shows up in report.json, report.md, report.html, gates and 
 
 import json
 import sys
-import textwrap
 
 import pytest
 
 from harness.cli import main
 
-from helpers import EVAL_SET, write_run
+from helpers import EVAL_SET, install_fake_distribution, write_run
 
 TOY_METRIC = '''
 """A toy metric: 1 when a summary has at most 12 words, else 0 (higher is better)."""
@@ -30,12 +29,7 @@ SCORER = ScorerPlugin("brevity", "summary", metrics=lambda scoring: ("short_enou
 @pytest.fixture
 def toy_metric(tmp_path, monkeypatch):
     site = tmp_path / "site"
-    site.mkdir()
-    (site / "toy_metric.py").write_text(textwrap.dedent(TOY_METRIC))
-    info = site / "toy_metric-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-metric\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[harness.scorers]\nbrevity = toy_metric:SCORER\n")
+    install_fake_distribution(site, "toy_metric", TOY_METRIC, "harness.scorers", "brevity = toy_metric:SCORER")
     monkeypatch.syspath_prepend(str(site))
     yield
     sys.modules.pop("toy_metric", None)
