@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.backends.sources import cache_dir  # noqa: E402
+from harness.backends.weights import cache_dir  # noqa: E402
 from harness.config import HFModel, load_config  # noqa: E402
 from harness.evalset import load_eval_set  # noqa: E402
 from harness.prompts import build_requests  # noqa: E402

@@ -59,7 +59,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harness.backends.sources import converted_gguf, file_sha256  # noqa: E402
+from harness.backends.weights import converted_gguf, file_sha256  # noqa: E402
 from harness.config import load_config  # noqa: E402
 from harness.evalset import load_eval_set  # noqa: E402
 from harness.postprocess import clean_answer  # noqa: E402

@@ -7,17 +7,18 @@ items, p-values from a paired sign-flip permutation test (metrics/stats.py); bot
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from harness.compare_record import CI_METHOD, P_VALUE_METHOD, ChangedSummary, Comparison, FlippedAnswer, GateResult, MetricDelta
 from harness.errors import HarnessError
 from harness.evalset import same_eval_set
 from harness.gates import Gate, check_gate_key
 from harness.metrics import stats
 from harness.run_files import read_run
 
-P_VALUE_METHOD = "paired sign-flip permutation test (exact up to 16 items, else 10,000 resamples)"
-CI_METHOD = "paired bootstrap over shared items, percentile 95% interval"
+__all__ = ["CI_METHOD", "P_VALUE_METHOD", "ChangedSummary", "Comparison", "FlippedAnswer", "GateResult", "MetricDelta", "Side",
+           "check_comparable", "compare", "load_side", "model_pairs", "pairwise_within_run"]
 
 
 @dataclass
@@ -29,64 +30,6 @@ class Side:
     scores: dict[str, dict[tuple, dict[str, float]]]
     """model -> (article_id, task, item_id) -> metric -> value."""
     outputs: dict[str, dict[tuple, str]]
-
-
-@dataclass
-class MetricDelta:
-    baseline_model: str
-    candidate_model: str
-    task: str
-    metric: str
-    n: int
-    baseline_mean: float | None
-    candidate_mean: float | None
-    delta: float | None
-    ci: list
-    p_value: float | None
-    sd_diff: float | None
-    mde: float | None
-    """Smallest drop detectable at 80% power with these n items and this paired spread."""
-    significant: bool | None = None
-    """p < ALPHA and the interval excludes 0; None when n is too small for any test to decide."""
-    significance_note: str | None = None
-    """Why `significant` is None, e.g. "too few items to test (n = 1)"."""
-
-
-@dataclass
-class GateResult:
-    gate: str
-    baseline_model: str
-    candidate_model: str
-    rule: str
-    passed: bool
-    detail: str
-    mde: float | None = None
-    untestable: bool = False
-    """A significance gate whose drop exceeds max_drop on too few items to test: passed, but it
-    could not have failed; the detail says so and what to do."""
-
-
-@dataclass
-class Comparison:
-    baseline: str
-    candidate: str
-    pairs: list[tuple[str, str]]
-    deltas: list[MetricDelta]
-    gates: list[GateResult]
-    only_in_baseline: dict[str, list] = field(default_factory=dict)
-    only_in_candidate: dict[str, list] = field(default_factory=dict)
-    changed: list[dict] = field(default_factory=list)
-    findings: list[str] = field(default_factory=list)
-    """What the candidate lost: models that failed or vanished, items missing from a task."""
-    methods: dict = field(default_factory=lambda: {"ci": CI_METHOD, "p_value": P_VALUE_METHOD})
-
-    @property
-    def passed(self) -> bool:
-        return all(g.passed for g in self.gates)
-
-    @property
-    def untestable(self) -> list[GateResult]:
-        return [g for g in self.gates if g.untestable]
 
 
 def load_side(path: str | Path) -> Side:
@@ -142,7 +85,7 @@ def model_pairs(baseline: Side, candidate: Side, explicit: list[str]) -> list[tu
 
 
 def compare(baseline: Side, candidate: Side, pairs: list[tuple[str, str]], gates: dict[str, Gate], resamples: int = 1000, seed: int = 0) -> Comparison:
-    result = Comparison(str(baseline.path), str(candidate.path), pairs, [], [])
+    result = Comparison(baseline=str(baseline.path), candidate=str(candidate.path), pairs=pairs, deltas=[], gates=[])
     # (baseline model, candidate model) -> task -> why the candidate lacks that task's items
     lost: dict[tuple[str, str], dict[str, str]] = {}
     candidate_status = {entry.get("name"): entry for entry in candidate.report.get("models", []) if isinstance(entry, dict)}
@@ -186,9 +129,10 @@ def compare(baseline: Side, candidate: Side, pairs: list[tuple[str, str]], gates
         # cannot see the candidate's items must not pass
         for (base_model, cand_model), reasons in lost.items():
             if task in reasons:
-                result.gates.append(GateResult(key, base_model, cand_model, "complete", False, f"{cand_model} {reasons[task]}"))
+                result.gates.append(GateResult(gate=key, baseline_model=base_model, candidate_model=cand_model, kind="complete", passed=False,
+                                               detail=f"{cand_model} {reasons[task]}"))
         if not any(g.gate == key for g in result.gates):
-            result.gates.append(GateResult(key, "-", "-", "present", False, f"no model has {key} in both runs"))
+            result.gates.append(GateResult(gate=key, baseline_model="-", candidate_model="-", kind="present", passed=False, detail=f"no model has {key} in both runs"))
     return result
 
 
@@ -207,8 +151,9 @@ def _delta(base_model, cand_model, task, metric, base, cand, resamples, seed) ->
     mde = stats.min_detectable_effect(len(base), paired["sd_diff"]) if paired["sd_diff"] is not None else None
     mean = lambda values: sum(values) / len(values) if values else None  # noqa: E731
     significant, note = stats.significance(len(base), paired["ci"], p_value)
-    return MetricDelta(base_model, cand_model, task, metric, len(base), mean(base), mean(cand), paired["delta"], paired["ci"], p_value, paired["sd_diff"], mde,
-                       significant, note)
+    return MetricDelta(baseline_model=base_model, candidate_model=cand_model, task=task, metric=metric, n=len(base), baseline_mean=mean(base),
+                       candidate_mean=mean(cand), delta=paired["delta"], ci=paired["ci"], p_value=p_value, sd_diff=paired["sd_diff"], mde=mde,
+                       significant=significant, significance_note=note)
 
 
 def _apply(key: str, gate: Gate, delta: MetricDelta) -> list[GateResult]:
@@ -226,11 +171,11 @@ def _apply(key: str, gate: Gate, delta: MetricDelta) -> list[GateResult]:
                     "or set require_significance: false to gate on the point estimate")
         elif too_large and not failed:
             why += ": not significant"
-        out.append(GateResult(rule=f"max_drop={gate.max_drop}", passed=not failed, detail=why, mde=delta.mde, untestable=untestable, **common))
+        out.append(GateResult(kind="max_drop", threshold=gate.max_drop, passed=not failed, detail=why, mde=delta.mde, untestable=untestable, **common))
     if gate.min is not None:
         value = delta.candidate_mean
         passed = value is not None and value >= gate.min
-        out.append(GateResult(rule=f"min={gate.min}", passed=passed, detail=f"candidate mean {_f(value)} vs min {gate.min}", **common))
+        out.append(GateResult(kind="min", threshold=gate.min, passed=passed, detail=f"candidate mean {_f(value)} vs min {gate.min}", **common))
     return out
 
 
@@ -238,10 +183,10 @@ def _f(value, digits: int = 4) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def _changed(baseline: Side, candidate: Side, base_model: str, cand_model: str, shared: list[tuple]) -> list[dict]:
+def _changed(baseline: Side, candidate: Side, base_model: str, cand_model: str, shared: list[tuple]) -> list[ChangedSummary | FlippedAnswer]:
     """Summaries whose ROUGE moved most and questions that flipped right <-> wrong."""
     b_scores, c_scores = baseline.scores.get(base_model, {}), candidate.scores.get(cand_model, {})
-    out = []
+    out: list[ChangedSummary | FlippedAnswer] = []
     summaries = [k for k in shared if k[1] == "summary"]
     # a ROUGE type both runs scored on every summary (their rouge_types may differ)
     metric = next((m for m in ("rougeLsum", "rougeL", "rouge1", "rouge2") if all(m in b_scores[k] and m in c_scores[k] for k in summaries)), None)
@@ -250,13 +195,13 @@ def _changed(baseline: Side, candidate: Side, base_model: str, cand_model: str, 
         for k in moved:
             delta = c_scores[k][metric] - b_scores[k][metric]
             if delta:
-                out.append({"kind": "summary", "model": cand_model, "article_id": k[0], "item_id": k[2], "metric": metric, "delta": delta,
-                            "baseline": baseline.outputs[base_model][k], "candidate": candidate.outputs[cand_model][k]})
+                out.append(ChangedSummary(model=cand_model, article_id=k[0], item_id=k[2], metric=metric, delta=delta,
+                                          baseline=baseline.outputs[base_model][k], candidate=candidate.outputs[cand_model][k]))
     for k in (k for k in shared if k[1] == "qa"):
         before, after = b_scores[k].get("exact_match"), c_scores[k].get("exact_match")
         if before is not None and after is not None and before != after:
-            out.append({"kind": "qa", "model": cand_model, "article_id": k[0], "item_id": k[2], "flip": "right->wrong" if before > after else "wrong->right",
-                        "baseline": baseline.outputs[base_model][k], "candidate": candidate.outputs[cand_model][k]})
+            out.append(FlippedAnswer(model=cand_model, article_id=k[0], item_id=k[2], flip="right->wrong" if before > after else "wrong->right",
+                                     baseline=baseline.outputs[base_model][k], candidate=candidate.outputs[cand_model][k]))
     return out
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from rich.console import Console
 
 from harness.backends import backend_plugin, load_backend
-from harness.backends.sources import cache_dir
+from harness.backends.weights import cache_dir
 from harness.cache import GenerationCache, NoCache, check_cache
-from harness.compare import load_side, pairwise_within_run
+from harness.compare import load_side
 from harness.config import RunConfig, load_config
 from harness.errors import HarnessError
 from harness.evalset import same_eval_set
@@ -27,7 +27,8 @@ from harness.provenance import base_provenance
 from harness.records import TASKS, Article, ModelResult, RunResult
 from harness.report.files import new_run_dir, output_dir_problem
 from harness.report.write import write_reports
-from harness.scoring import aggregate, describe, score
+from harness.score_run import ModelOutputs, score_run
+from harness.scoring import describe
 from harness.sources import load_articles
 
 CACHE_FILE = "generations.sqlite"
@@ -143,15 +144,23 @@ def execute(plan: Plan, console: Console, checkpoint=None) -> tuple[RunResult, P
     # the cache before the run folder: a cache that cannot be opened leaves no folder behind
     cache = GenerationCache(cache_dir() / CACHE_FILE) if plan.use_cache else NoCache()
     run_dir = None
+
+    def failed(result: ModelResult, exc: Exception) -> None:
+        # the model loads lazily, on the first request that is not cached
+        _failed(result, "load" if result.load_seconds is None else "generation", exc, console)
+
     try:
         checkpoint()
         run_dir = new_run_dir(plan.output_dir, plan.config_path.stem)
         for model in plan.models:
             checkpoint()
-            run.models.append(_run_model(model, plan, cache, console))
+            result, outputs = _run_model(model, plan, cache, console)
+            # scored as soon as it is done: an interrupted run reports every model it lists scored
+            score_run(run, config, outputs, failed, pairwise=False)
+            run.models.append(result)
         checkpoint()
         provenance["complete"] = True
-        run.pairwise = pairwise_within_run(run.models, config.scoring.bootstrap_resamples, config.seed)
+        score_run(run, config, [], failed)  # every model is scored: now the pairwise differences
     except KeyboardInterrupt:
         # keep what finished: the reports say the run is incomplete, then the interrupt goes on
         provenance["complete"] = False
@@ -164,12 +173,14 @@ def execute(plan: Plan, console: Console, checkpoint=None) -> tuple[RunResult, P
     return run, run_dir
 
 
-def _run_model(model, plan: Plan, cache, console: Console) -> ModelResult:
+def _run_model(model, plan: Plan, cache, console: Console) -> tuple[ModelResult, list[ModelOutputs]]:
+    """The model's result (its status, source, timings) and its outputs for `score_run`: one
+    entry, or none when it failed (then the result says why)."""
     result = ModelResult(name=model.name, backend=model.backend)
     try:
         backend = _load(model, plan)
     except Exception as exc:  # one model's failure is recorded; the others still run
-        return _failed(result, "load", exc, console)
+        return _failed(result, "load", exc, console), []
     result.source = backend.source_info
     try:
         tasks = {task: plan.config.task(model, task) for task in TASKS if task in backend.tasks}
@@ -178,22 +189,18 @@ def _run_model(model, plan: Plan, cache, console: Console) -> ModelResult:
         try:
             requests = fit(requests) if fit else requests
         except HarnessError as exc:
-            return _failed(result, "context window check", exc, console)
+            return _failed(result, "context window check", exc, console), []
         result.truncated_items = sum(1 for r in requests if r.truncated_tokens)
         generations = _generate(backend, requests, model.name, cache, result, console)
         # rounded as report.json stores them, so a report rebuilt from it reads the same
         result.load_seconds = None if backend.load_seconds is None else round(backend.load_seconds, 3)
         result.efficiency = backend.efficiency.as_dict()
-        articles = {a.id: a for a in plan.articles}
-        qa_rules = plan.config.qa_postprocess(model)
-        result.items = [score(model.name, g, articles[g.request.article_id], plan.config.scoring, qa_rules) for g in generations]
-        aggregate(result, backend.tasks, plan.config.scoring, plan.config.seed)
     except Exception as exc:
         # the model loads lazily, on the first request that is not cached
-        return _failed(result, "load" if backend.load_seconds is None else "generation", exc, console)
+        return _failed(result, "load" if backend.load_seconds is None else "generation", exc, console), []
     finally:
         backend.close()
-    return result
+    return result, [ModelOutputs(result, generations, backend.tasks)]
 
 
 def _load(model, plan: Plan):

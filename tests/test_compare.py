@@ -2,6 +2,7 @@
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -245,3 +246,98 @@ def test_runs_scored_with_different_rouge_types_compare_on_what_they_share(tmp_p
     b = make_run(tmp_path / "b", {"m": [0.2, 0.1]}, task="summary", metric="rouge1")
     code, out = compare_in_process(capsys, a, b)
     assert code == 0 and "## Deltas" in out  # no shared metric: nothing to compare, and no traceback
+
+
+# --- compare.json: pydantic models, written and read back, and its published schema ----------
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _qa_and_summary_runs(tmp_path):
+    """Two runs with a flipped question, a moved summary, and a one-item model (mde Infinity)."""
+    a = make_run(tmp_path / "a", {"m": BASE})
+    b = make_run(tmp_path / "b", {"m": [0.0] * 12 + BASE[12:]})
+    sa = make_run(tmp_path / "sa", {"s": [0.5, 0.4]}, task="summary", metric="rougeL")
+    sb = make_run(tmp_path / "sb", {"s": [0.2, 0.4]}, task="summary", metric="rougeL")
+    return a, b, sa, sb
+
+
+def test_compare_json_is_the_models_dump_and_reads_back(tmp_path, capsys):
+    from harness.compare_record import ChangedSummary, Comparison, FlippedAnswer
+    from harness.report.compare_markdown import compare_json
+
+    a, b, sa, sb = _qa_and_summary_runs(tmp_path)
+    for base, cand, name, gate in ((a, b, "qa.json", "qa.exact_match:max_drop=0.05"), (sa, sb, "summary.json", "summary.rougeL:max_drop=0.1"),
+                                   (make_run(tmp_path / "one-a", {"m": [0.5]}, task="summary", metric="rougeL"),
+                                    make_run(tmp_path / "one-b", {"m": [0.2]}, task="summary", metric="rougeL"), "one.json", "summary.rougeL:min=0.1")):
+        compare_in_process(capsys, base, cand, "--gate", gate, "--json", tmp_path / name)
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        comparison = Comparison.model_validate_json(text)
+        assert compare_json(comparison) == text  # written with model_dump_json, read with model_validate_json: no drift
+        assert json.loads(text)["passed"] is comparison.passed
+    qa = Comparison.model_validate_json((tmp_path / "qa.json").read_text())
+    assert qa.changed and all(isinstance(c, FlippedAnswer) and c.kind == "qa" and c.flip == "right->wrong" for c in qa.changed)
+    assert json.loads((tmp_path / "qa.json").read_text())["changed"][0] == {
+        "kind": "qa", "model": "m", "article_id": "a", "item_id": "q0", "flip": "right->wrong", "baseline": "answer 1.0", "candidate": "answer 0.0"}
+    (summary,) = Comparison.model_validate_json((tmp_path / "summary.json").read_text()).changed
+    assert isinstance(summary, ChangedSummary) and summary.metric == "rougeL" and summary.delta == pytest.approx(-0.3)
+    (gate,) = qa.gates
+    assert (gate.kind, gate.threshold, gate.rule) == ("max_drop", 0.05, "max_drop=0.05")
+    assert json.loads((tmp_path / "one.json").read_text())["gates"][0] | {"detail": ""} == {
+        "gate": "summary.rougeL", "baseline_model": "m", "candidate_model": "m", "kind": "min", "threshold": 0.1, "passed": True,
+        "untestable": False, "detail": "", "mde": None, "rule": "min=0.1"}
+    (one,) = Comparison.model_validate_json((tmp_path / "one.json").read_text()).deltas
+    assert one.n == 1 and one.sd_diff is None and one.mde is None and one.significance_note == "too few items to test (n = 1)"
+    # stats.min_detectable_effect gives Infinity for n < 2 with a known spread: written as before, and read back
+    infinite = one.model_copy(update={"mde": float("inf")})
+    assert '"mde": Infinity' in infinite.model_dump_json(indent=2) and type(one).model_validate_json(infinite.model_dump_json()).mde == float("inf")
+
+
+def test_gate_rule_and_underpowered_come_from_the_real_fields():
+    from harness.compare_record import GateResult
+
+    common = dict(gate="qa.f1", baseline_model="m", candidate_model="m", passed=True, detail="")
+    assert GateResult(kind="max_drop", threshold=0.1, mde=0.2, **common).rule == "max_drop=0.1"
+    assert GateResult(kind="max_drop", threshold=0.1, mde=0.2, **common).underpowered
+    assert not GateResult(kind="max_drop", threshold=0.1, mde=0.05, **common).underpowered
+    assert not GateResult(kind="min", threshold=0.1, mde=0.2, **common).underpowered
+    assert GateResult(kind="complete", **common).rule == "complete" and GateResult(kind="present", **common).rule == "present"
+
+
+def test_the_checked_in_compare_schema_is_the_generated_one():
+    from harness.compare_record import REGENERATE, SCHEMAS, schema_text
+
+    for name, model in SCHEMAS.items():
+        path = ROOT / "schemas" / name
+        assert path.is_file(), f"schemas/{name} is missing; run `{REGENERATE}`"
+        assert path.read_text(encoding="utf-8") == schema_text(model), (
+            f"schemas/{name} differs from the models in harness/compare_record.py; run `{REGENERATE}` and commit the result"
+        )
+
+
+def test_the_compare_schema_regenerate_command_writes_the_checked_in_file(tmp_path, capsys):
+    from harness.compare_record import SCHEMAS
+    from harness.compare_record import main as regenerate
+
+    assert regenerate([str(tmp_path)]) == 0
+    for name in SCHEMAS:
+        assert (tmp_path / name).read_text(encoding="utf-8") == (ROOT / "schemas" / name).read_text(encoding="utf-8")
+    capsys.readouterr()
+
+
+def test_a_real_compare_json_validates_against_the_checked_in_schema(tmp_path, capsys):
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is not installed (it comes with the ray extra: `make install`)")
+    schema = json.loads((ROOT / "schemas" / "compare.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    a, b, sa, sb = _qa_and_summary_runs(tmp_path)
+    for base, cand, name in ((a, b, "qa.json"), (sa, sb, "summary.json")):
+        compare_in_process(capsys, base, cand, "--gate", "qa.exact_match:max_drop=0.05", "--gate", "summary.rougeL:min=0.3", "--json", tmp_path / name)
+        data = json.loads((tmp_path / name).read_text())
+        validator.validate(data)
+        assert {"passed", "deltas", "gates", "changed", "findings"} <= set(data)
+    bad = json.loads((tmp_path / "qa.json").read_text())
+    bad["gates"][0]["kind"] = "max_rise"
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(bad)

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-import harness.score_command
+import harness.commands.score
 from harness.cli import MAX_PROCESSES, main
-from harness.score_command import MAX_LINE_CHARS, MAX_PYSBD_LINE_CHARS
+from harness.commands.score import MAX_LINE_CHARS, MAX_PYSBD_LINE_CHARS
 
 
 def _one_error_line(capsys, code: int, *expected: str) -> str:
@@ -62,7 +62,7 @@ def no_scoring(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("scored although --output cannot be written")
 
-    monkeypatch.setattr(harness.score_command, "score_summaries", refuse)
+    monkeypatch.setattr(harness.commands.score, "score_summaries", refuse)
 
 
 def test_output_into_a_missing_folder(files, capsys, no_scoring):
@@ -140,10 +140,10 @@ def test_a_long_line_scores_quickly_without_pysbd(files, capsys):
 
 
 def test_the_limits_are_inclusive():
+    from harness.commands.score import _check_lengths
     from harness.metrics.rouge import RougeOptions
-    from harness.score_command import _check_lengths
 
     _check_lengths("p.txt", ["x" * MAX_LINE_CHARS], RougeOptions(("rouge1",)))
     _check_lengths("p.txt", ["x" * MAX_PYSBD_LINE_CHARS], RougeOptions(("rougeLsum",)))
-    with pytest.raises(harness.score_command.HarnessError, match="p.txt: line 1: 100,001 characters"):
+    with pytest.raises(harness.commands.score.HarnessError, match="p.txt: line 1: 100,001 characters"):
         _check_lengths("p.txt", ["x" * (MAX_PYSBD_LINE_CHARS + 1)], RougeOptions(("rougeLsum",)))

@@ -17,7 +17,7 @@ from harness.backends.context_window import context_window, fit_to_window
 from harness.backends.efficiency import Efficiency
 from harness.backends.hf_config import HFModel
 from harness.backends.quiet import quiet_transformers
-from harness.backends.sources import resolve
+from harness.backends.weights import resolve
 from harness.errors import HarnessError
 from harness.records import Generation, Request
 from harness.versions import package_version

@@ -78,7 +78,7 @@ class HFModel(ModelConfigBase):
 
 
 def _preflight(model: HFModel, where: str) -> None:
-    from harness.backends.sources import check_source
+    from harness.backends.weights import check_source
 
     check_source(model.source, where=f"{where}.source")
 

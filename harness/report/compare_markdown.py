@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-
-from harness.compare import Comparison
+from harness.compare_record import ChangedSummary, Comparison, FlippedAnswer
 from harness.report.format import score, signed
 from harness.report.markdown import Raw, _cell, _code, _table
 
@@ -27,7 +24,7 @@ def compare_markdown(comparison: Comparison) -> str:
             for g in comparison.gates
         ]
         out += ["## Gates", "", *_table(["result", "gate", "rule", "model", "detail", "min. detectable drop"], rows), ""]
-        underpowered = [g for g in comparison.gates if g.mde is not None and g.rule.startswith("max_drop") and g.mde > float(g.rule.split("=")[1])]
+        underpowered = [g for g in comparison.gates if g.underpowered]
         if underpowered:
             out += ["Gates whose minimum detectable drop (80% power) exceeds their max_drop cannot reliably catch a regression of that size: "
                     + ", ".join(f"{_code(g.gate)} ({_cell(g.candidate_model)})" for g in underpowered) + ". Add items to the eval set.", ""]
@@ -45,18 +42,18 @@ def compare_markdown(comparison: Comparison) -> str:
     excluded = {k: v for k, v in {**{f"baseline only ({m})": i for m, i in comparison.only_in_baseline.items()}, **{f"candidate only ({m})": i for m, i in comparison.only_in_candidate.items()}}.items() if v}
     if excluded:
         out += ["## Items in only one run (excluded)", ""] + [f"- {_cell(label)}: " + ", ".join(_cell("/".join(map(str, k))) for k in items) for label, items in excluded.items()] + [""]
-    summaries = [c for c in comparison.changed if c["kind"] == "summary"]
-    flips = [c for c in comparison.changed if c["kind"] == "qa"]
+    summaries = [c for c in comparison.changed if isinstance(c, ChangedSummary)]
+    flips = [c for c in comparison.changed if isinstance(c, FlippedAnswer)]
     if summaries:
-        rows = [[c["model"], c["article_id"], f"{c['metric']} {c['delta']:+.4f}", c["baseline"], c["candidate"]] for c in summaries]
+        rows = [[c.model, c.article_id, f"{c.metric} {c.delta:+.4f}", c.baseline, c.candidate] for c in summaries]
         out += ["## Summaries that changed most", "", *_table(["model", "article", "delta", "baseline summary", "candidate summary"], rows), ""]
     if flips:
-        rows = [[c["model"], f"{c['article_id']}/{c['item_id']}", Raw(c["flip"]), c["baseline"], c["candidate"]] for c in flips]  # flip: "right->wrong", made by compare
+        rows = [[c.model, f"{c.article_id}/{c.item_id}", Raw(c.flip), c.baseline, c.candidate] for c in flips]  # flip: "right->wrong", made by compare
         out += ["## Questions that flipped", "", *_table(["model", "question", "flip", "baseline answer", "candidate answer"], rows), ""]
     return "\n".join(out) + "\n"
 
 
 def compare_json(comparison: Comparison) -> str:
-    data = asdict(comparison)
-    data["passed"] = comparison.passed
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    """compare.json: the comparison's `model_dump_json` (indent 2, a trailing newline); read it
+    back with `Comparison.model_validate_json`."""
+    return comparison.model_dump_json(indent=2) + "\n"

@@ -1,9 +1,14 @@
-"""Where a run's articles come from, besides the eval-set YAML of `harness.evalset`:
+"""Where a run's articles come from, and the registry of eval-set sources:
 
+- `eval_set` (`harness.evalset`): the eval-set YAML;
 - `datasets` (a package: spec.py the schema, load.py reading files or the hub, rows.py rows ->
   articles): a Hugging Face `datasets` dataset (hub or local json/jsonl/csv/parquet files) with
   a column mapping (config key `dataset:`);
 - `squad_import`: a SQuAD v1.1 / v2.0 JSON file (config key `squad:`), read by `harness.squad_format`.
+
+Each registers a `SourcePlugin` (plugin.py) in `EVAL_SOURCES` under its config key; other
+packages add theirs under the entry-point group `harness.eval_sources`, or call
+`EVAL_SOURCES.register(key, plugin)` (README, "Adding an eval-set source").
 
 Every source, the YAML eval set included, is identified by `identity.articles_sha256`: a hash
 of the loaded articles' content, not of the file that holds them.
@@ -20,6 +25,7 @@ from pathlib import Path
 
 from harness.errors import HarnessError
 from harness.records import Article
+from harness.registry import Registry
 from harness.sources.datasets import (
     ColumnMap,
     DatasetLoad,
@@ -29,17 +35,21 @@ from harness.sources.datasets import (
     read_dataset,
 )
 from harness.sources.identity import articles_sha256
+from harness.sources.plugin import SourcePlugin
 from harness.sources.squad_import import SquadImport, SquadSource, load_squad_articles, read_squad
 
 __all__ = [
+    "EVAL_SOURCES",
     "ColumnMap",
     "DatasetLoad",
     "DatasetSource",
+    "SourcePlugin",
     "SquadImport",
     "SquadSource",
     "articles_sha256",
     "describe_dataset",
     "describe_squad",
+    "eval_source",
     "load_articles",
     "load_dataset_articles",
     "load_squad_articles",
@@ -47,6 +57,16 @@ __all__ = [
     "read_squad",
     "reload_articles",
 ]
+
+EVAL_SOURCES = Registry(
+    "eval-set source",
+    "harness.eval_sources",
+    {
+        "eval_set": "harness.sources.builtin:EVAL_SET",
+        "dataset": "harness.sources.builtin:DATASET",
+        "squad": "harness.sources.builtin:SQUAD",
+    },
+)
 
 
 def describe_squad(spec: SquadSource, loaded: SquadImport) -> dict:
@@ -63,31 +83,27 @@ def describe_squad(spec: SquadSource, loaded: SquadImport) -> dict:
     }
 
 
-def load_articles(config, config_path: str | Path = "config") -> tuple[list[Article], dict, list[str]]:
-    """(articles, eval_set description for report.json, warnings) for whichever of `eval_set`,
-    `dataset` or `squad` the config sets. Paths in the config must already be resolved
-    (load_config makes them relative to the config file)."""
-    dataset = getattr(config, "dataset", None)
-    squad = getattr(config, "squad", None)
-    if dataset is not None:
-        where = f"{config_path}: dataset"
-        from_dataset = read_dataset(dataset, where=where)
-        check_writable(from_dataset.articles, where)
-        return from_dataset.articles, describe_dataset(dataset, from_dataset.articles), from_dataset.warnings(where)
-    if squad is not None:
-        from_squad = read_squad(squad.path, squad.limit)
-        check_writable(from_squad.articles, f"{squad.path}")
-        warnings = []
-        if from_squad.skipped_unanswerable:
-            warnings.append(
-                f"{config_path}: squad: skipped {from_squad.skipped_unanswerable} unanswerable question(s) "
-                "(SQuAD v2.0; QA metrics need a gold answer)"
-            )
-        return from_squad.articles, describe_squad(squad, from_squad), warnings
-    from harness.evalset import describe_eval_set, load_eval_set
+def eval_source(key: str) -> SourcePlugin:
+    """The registered source that answers to config key `key`."""
+    plugins = EVAL_SOURCES.all()
+    for plugin in plugins:
+        if plugin.key == key:
+            return plugin
+    return EVAL_SOURCES.get(key)  # raises: unknown eval-set source, with the close match
 
-    articles = load_eval_set(config.eval_set)
-    return articles, describe_eval_set(config.eval_set, articles), []
+
+def load_articles(config, config_path: str | Path = "config") -> tuple[list[Article], dict, list[str]]:
+    """(articles, eval_set description for report.json, warnings) from the registered source whose
+    config key the config sets (`eval_set`, `dataset`, `squad`, ...). Paths in the config must
+    already be resolved (load_config makes them relative to the config file)."""
+    plugins = EVAL_SOURCES.all()
+    given = [plugin for plugin in plugins if getattr(config, plugin.key, None) is not None]
+    if not given:
+        keys = ", ".join(plugin.key for plugin in plugins)
+        raise HarnessError(f"{config_path}: set one of {keys}")
+    # load_config allows exactly one; the YAML eval set yields to any other source set beside it
+    plugin = next((p for p in given if p.key != "eval_set"), given[0])
+    return plugin.load(getattr(config, plugin.key), config_path)
 
 
 def check_writable(articles: list[Article], where: str) -> None:
@@ -107,13 +123,8 @@ def check_writable(articles: list[Article], where: str) -> None:
 
 
 def reload_articles(eval_set: dict) -> list[Article]:
-    """The articles a report's `eval_set` description names (YAML path, dataset or SQuAD file)."""
+    """The articles a report's `eval_set` description names: the source its `source` key names
+    (dataset, SQuAD file, a plugin's), else the YAML eval set at its `path`."""
     source = eval_set.get("source") or {}
-    if "dataset" in source:
-        return load_dataset_articles(DatasetSource.model_validate(source["dataset"]), where="report.json: eval_set")
-    if "squad" in source:
-        spec = SquadSource.model_validate(source["squad"])
-        return load_squad_articles(spec.path, spec.limit)
-    from harness.evalset import load_eval_set
-
-    return load_eval_set(eval_set["path"])
+    key = next(iter(source), "eval_set")
+    return eval_source(key).reload(eval_set)

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from harness.compare import compare, load_side
+from harness.compare_record import FlippedAnswer
 from harness.gates import Gate
 from harness.metrics.qa import VERDICTS
 from harness.report.html import compare_html, diff_segments, report_html, shared_ngram_segments
@@ -393,8 +394,8 @@ def test_compare_html_fails_a_regression_and_shows_what_changed(run_dir):
     assert not comparison.passed
     # the tiny models never answer right, so no question flips for real: add one in the shape
     # compare._changed writes, with a hostile answer, to render the flip table
-    comparison.changed.append({"kind": "qa", "model": "tiny-t5", "article_id": "a1", "item_id": "q1", "flip": "right->wrong",
-                               "baseline": "Singapore", "candidate": "<script>alert(5)</script>"})
+    comparison.changed.append(FlippedAnswer(model="tiny-t5", article_id="a1", item_id="q1", flip="right->wrong",
+                                            baseline="Singapore", candidate="<script>alert(5)</script>"))
     html = compare_html(comparison)
     doc = parse(html)
     banner = doc.find("div", id="verdict")

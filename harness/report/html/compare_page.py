@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.compare import Comparison
+from harness.compare_record import ChangedSummary, Comparison, FlippedAnswer
 from harness.report import leaderboard
 from harness.report.html.env import metric_label, render
 from harness.report.svg_chart import DeltaRow, delta_chart
@@ -21,27 +21,20 @@ def compare_context(comparison: Comparison) -> dict:
     def model_label(base: str, cand: str) -> str:
         return cand if base == cand else f"{base} → {cand}"
 
-    gates = []
-    for g in comparison.gates:
-        underpowered = False
-        if g.mde is not None and g.rule.startswith("max_drop="):
-            try:
-                underpowered = g.mde > float(g.rule.split("=", 1)[1])
-            except ValueError:
-                pass
-        gates.append({"gate": g, "model": model_label(g.baseline_model, g.candidate_model), "underpowered": underpowered})
+    gates = [{"gate": g, "model": model_label(g.baseline_model, g.candidate_model), "underpowered": g.underpowered} for g in comparison.gates]
     deltas: list[dict[str, Any]] = [{"d": d, "model": model_label(d.baseline_model, d.candidate_model), "label": metric_label(d.task, d.metric)} for d in comparison.deltas]
     charts = []
     for task in dict.fromkeys(d.task for d in comparison.deltas):
         rows = [DeltaRow(f"{x['model']} · {leaderboard.SHORT.get(x['d'].metric, x['d'].metric)}", x["d"].delta, x["d"].ci[0] if x["d"].ci else None,
                          x["d"].ci[1] if x["d"].ci else None, x["d"].significant) for x in deltas if x["d"].task == task]
         charts.append({"task": task, "svg": delta_chart(rows, title=f"{task}: candidate − baseline")})
-    summaries, flips = [], []
+    summaries: list[dict[str, Any]] = []
+    flips: list[FlippedAnswer] = []
     for change in comparison.changed:
-        if change.get("kind") == "summary":
-            left, right = diff_segments(change.get("baseline") or "", change.get("candidate") or "")
-            summaries.append({**change, "left": left, "right": right})
-        elif change.get("kind") == "qa":
+        if isinstance(change, ChangedSummary):
+            left, right = diff_segments(change.baseline, change.candidate)
+            summaries.append({**change.model_dump(), "left": left, "right": right})
+        elif isinstance(change, FlippedAnswer):
             flips.append(change)
     excluded = []
     for label, side in (("baseline only", comparison.only_in_baseline), ("candidate only", comparison.only_in_candidate)):

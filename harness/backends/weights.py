@@ -1,4 +1,4 @@
-"""Resolving a model source to something transformers can load, and the GGUF conversion cache.
+"""Model weights: resolving a model source (config `source:`) to something transformers can load, and the GGUF conversion cache.
 
 Sources (config `source:`): a hub id (`hub`, optional `revision`, optional `gguf_file`), a local
 folder or .gguf file (`path`, optional `gguf_file`), or a model shipped inside an installed

