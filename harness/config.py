@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field, ValidationError, ValidationInfo, create_model, field_serializer, field_validator, model_validator
 
@@ -22,6 +22,7 @@ from harness.errors import HarnessError
 from harness.executors.ray.settings import RaySettings
 from harness.gates import Gate, check_gate_key
 from harness.scorers import metrics_by_task
+from harness.sources import EVAL_SOURCES
 from harness.sources.datasets.spec import DatasetSource
 from harness.sources.squad_import import SquadSource
 from harness.strict import Strict
@@ -115,10 +116,12 @@ class RunConfig(Strict):
 
     @model_validator(mode="after")
     def _one_eval_source(self):
-        given = [key for key in ("eval_set", "dataset", "squad") if getattr(self, key) is not None]
+        plugins = [key for key in type(self).model_fields if key not in BUILTIN_SOURCES and key in _plugin_source_keys()]
+        given = [key for key in (*BUILTIN_SOURCES, *plugins) if getattr(self, key, None) is not None]
         if len(given) != 1:
+            more = "".join(f", {key}" for key in plugins)
             raise ValueError(
-                "set exactly one of eval_set (an eval-set YAML), dataset (a `datasets` dataset) or squad (a SQuAD JSON file)"
+                f"set exactly one of eval_set (an eval-set YAML), dataset (a `datasets` dataset){more} or squad (a SQuAD JSON file)"
                 + (f"; got {', '.join(given)}" if given else "")
             )
         return self
@@ -166,6 +169,10 @@ def load_config(path: str | Path) -> RunConfig:
         update["dataset"] = config.dataset.resolve_paths(base)
     if config.squad is not None:
         update["squad"] = config.squad.model_copy(update={"path": _join(base, config.squad.path)})
+    for key in _plugin_source_keys():
+        plugin, value = EVAL_SOURCES.get(key), getattr(config, key, None)
+        if value is not None and plugin.resolve_paths is not None:
+            update[key] = plugin.resolve_paths(value, base)
     return config.model_copy(update=update)
 
 
@@ -174,17 +181,28 @@ def _join(base: Path, path: Path) -> Path:
     return Path(os.path.normpath(base / path.expanduser()))
 
 
-_CLASSES: dict[tuple, type[RunConfig]] = {}
+_CLASSES: dict[tuple, type[RunConfig]] = {}  # (backends, sources) -> class
+
+
+BUILTIN_SOURCES = ("eval_set", "dataset", "squad")
+"""Eval-set sources the run config declares itself; other registered sources add their key."""
+
+
+def _plugin_source_keys() -> list[str]:
+    return [key for key in EVAL_SOURCES.names() if key not in BUILTIN_SOURCES]
 
 
 def run_config_class() -> type[RunConfig]:
     """RunConfig with `models:` a union of every registered backend's config class, told apart
-    by `backend:` (built once per set of backends, so a plugin registered later is included)."""
+    by `backend:`, and a key for every registered eval-set source beyond the built-ins (built
+    once per set of plugins, so a plugin registered later is included)."""
     plugins = [BACKENDS.get(name) for name in BACKENDS.names()]
-    key = tuple((p.name, p.config) for p in plugins)
+    sources = [EVAL_SOURCES.get(key) for key in _plugin_source_keys()]
+    key = (tuple((p.name, p.config) for p in plugins), tuple((s.key, s.config) for s in sources))
     if key not in _CLASSES:
         classes = tuple(p.config for p in plugins)
         entry = Annotated[Union[classes], Field(discriminator="backend")] if len(classes) > 1 else classes[0]
+        extra: dict = {s.key: (Optional[s.config], None) for s in sources}
         _CLASSES[key] = create_model("RunConfig", __base__=RunConfig, __module__=__name__,
-                                     models=(tuple[entry, ...], Field(min_length=1)))  # type: ignore[valid-type]
+                                     models=(tuple[entry, ...], Field(min_length=1)), **extra)  # type: ignore[valid-type]
     return _CLASSES[key]

@@ -25,3 +25,8 @@ class SourcePlugin:
     load: LoadFunction
     reload: Callable[[dict], list[Article]]
     """`(eval_set description) -> articles`, for `report` and `rescore`."""
+    config: Any = None
+    """The type of its config value (a pydantic model, a Path, ...), validated with the rest of
+    the config; None for the built-ins, which the run config declares itself."""
+    resolve_paths: Callable[[Any, Path], Any] | None = None
+    """`(config value, config folder) -> value` with relative paths taken from the config's folder."""
