@@ -122,7 +122,7 @@ def main() -> int:
     model_config = plan.models[0]
     backend = clock.stage("backend_init_resolve_source_sha256", HFBackend, model_config, plan.config.seed)
     clock.stage("import_torch_transformers", lambda: (__import__("torch"), __import__("transformers")))
-    clock.stage("model_load", backend._ensure_loaded)
+    clock.stage("model_load", backend.ensure_loaded)
     import torch
 
     if args.threads:

@@ -74,7 +74,7 @@ def run_local(model, seed, requests, threads: int | None = None) -> tuple[dict, 
         torch.set_num_threads(threads)
     started = time.perf_counter()
     backend = HFBackend(model, seed)
-    backend._ensure_loaded()
+    backend.ensure_loaded()
     ready = time.perf_counter()
     generations = backend.generate(requests, lambda _batch: None)
     ended = time.perf_counter()

@@ -33,6 +33,10 @@ class Backend(Protocol):
     efficiency: object
     """An `efficiency.Efficiency` with prefill/decode rates and peak memory."""
 
+    def ensure_loaded(self) -> None:
+        """Load the model now (a backend may otherwise load lazily, on the first uncached request);
+        optional: the Ray workers call it when it exists, to load before timing."""
+
     def generate(self, requests: list[Request], on_batch: OnBatch) -> list[Generation]: ...
 
     def close(self) -> None: ...

@@ -103,7 +103,8 @@ class HFBackend:
         self.source_info.update(chat_template=self.use_chat_template, context_window=self.context_window)
         self.tokenizer = tokenizer
 
-    def _ensure_loaded(self) -> None:
+    def ensure_loaded(self) -> None:
+        """Load the weights now (generate() otherwise loads them on the first uncached request)."""
         if self.model is not None:
             return
         import torch
@@ -152,7 +153,7 @@ class HFBackend:
         """Generate every request; `on_batch(generations)` is called as each batch finishes."""
         if not requests:
             return []
-        self._ensure_loaded()
+        self.ensure_loaded()
         texts = {id(r): self.render(r) for r in requests}
         ids = {id(r): self._encode(texts[id(r)]) for r in requests}
         results: dict[int, Generation] = {}

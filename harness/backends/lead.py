@@ -40,6 +40,9 @@ class LeadBackend:
             on_batch(out[-1:])
         return out
 
+    def ensure_loaded(self) -> None:
+        pass  # nothing to load
+
     def close(self) -> None:
         pass
 

@@ -11,7 +11,7 @@ from harness.records import Request
 def backend(folder, **extra) -> HFBackend:
     """A loaded backend (the model itself loads lazily, on the first generate or render)."""
     b = HFBackend(HFModel(name="m", backend="hf", source={"path": str(folder)}, **extra), seed=0)
-    b._ensure_loaded()
+    b.ensure_loaded()
     return b
 
 
@@ -50,7 +50,7 @@ def test_system_prompt_goes_into_the_template_or_in_front(tiny_models):
 def test_chat_template_can_be_turned_off_or_required(tiny_models):
     assert backend(tiny_models["causal"], chat_template=False).use_chat_template is False
     with pytest.raises(HarnessError, match="chat_template is true but the tokenizer has no chat template"):
-        backend(tiny_models["plain"], chat_template=True)._ensure_loaded()
+        backend(tiny_models["plain"], chat_template=True).ensure_loaded()
 
 
 def test_encoder_decoder_is_chosen_from_the_model_config(tiny_models):

@@ -78,6 +78,10 @@ class RayBackend:
             raise RuntimeError("the Ray backend did not start")
         return self._pool
 
+    def ensure_loaded(self) -> None:
+        """The Backend protocol's name for warm_up: every worker started and its model loaded."""
+        self.warm_up()
+
     def warm_up(self) -> None:
         """Start every worker and load the model on each, in parallel (before timing a run, or
         to fail early); generate() otherwise loads it on each worker's first shard."""

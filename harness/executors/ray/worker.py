@@ -60,7 +60,7 @@ class Worker:
         """Load the weights now (the backend otherwise loads them on the first shard)."""
         if self.error is not None:
             raise self.error
-        ensure_loaded = getattr(self.backend, "_ensure_loaded", None)
+        ensure_loaded = getattr(self.backend, "ensure_loaded", None)  # optional for backends without a model
         if ensure_loaded is not None:
             ensure_loaded()
         return self._snapshot([])
