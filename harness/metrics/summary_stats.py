@@ -54,9 +54,8 @@ repeated_n when the summary has fewer than n words.
 
 from __future__ import annotations
 
-import unicodedata
-
-from harness.metrics.tokenize import is_cjk_code
+from harness.metrics.tokenize import punctuated_tokens as tokenize
+from harness.metrics.tokenize import word_tokens
 
 NGRAM_ORDERS = (1, 2, 3)
 SUMMARY_STAT_KEYS = (
@@ -67,38 +66,6 @@ SUMMARY_STAT_KEYS = (
     "coverage",
     "density",
 )
-
-
-def _is_word_char(ch: str) -> bool:
-    return unicodedata.category(ch)[0] in "LMN"
-
-
-def _is_cjk_char(ch: str) -> bool:
-    return is_cjk_code(ord(ch))
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased tokens: runs of letters/marks/digits, each Han/Kana character, and each
-    other non-space character."""
-    tokens: list[str] = []
-    run: list[str] = []
-    for ch in unicodedata.normalize("NFC", text).lower():
-        if _is_word_char(ch) and not _is_cjk_char(ch):
-            run.append(ch)
-            continue
-        if run:
-            tokens.append("".join(run))
-            run = []
-        if not ch.isspace():
-            tokens.append(ch)
-    if run:
-        tokens.append("".join(run))
-    return tokens
-
-
-def word_tokens(tokens: list[str]) -> list[str]:
-    """The tokens that are words (start with a letter, mark or digit), punctuation dropped."""
-    return [token for token in tokens if _is_word_char(token[0])]
 
 
 def _newsroom_fragments(summary: list[str], article: list[str]) -> list[tuple[int, int, int]]:

@@ -1,4 +1,6 @@
-"""Tokenizers for ROUGE: rouge-score's own rule made fast, and a Unicode-aware one.
+"""Every tokenizer of the harness: for ROUGE, rouge-score's own rule made fast and a
+Unicode-aware one; for the summary statistics, `punctuated_tokens` (punctuation kept, as HELM's
+coverage and density need) and `word_tokens`. All share one CJK rule (`is_cjk_code`).
 
 Both have the `tokenize(text) -> list[str]` method that rouge-score's `RougeScorer(tokenizer=...)`
 accepts, so either can be handed to the real package as well as to our scorer.
@@ -129,3 +131,39 @@ def get_tokenizer(name: str, use_stemmer: bool):
         return TOKENIZERS[name](use_stemmer)
     except KeyError:
         raise ValueError(f"unknown tokenizer {name!r}; expected one of {sorted(TOKENIZERS)}") from None
+
+
+# --- the summary statistics' tokens (metrics/summary_stats.py) ---------------------------------
+
+
+def _is_word_char(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LMN"
+
+
+def _is_cjk_char(ch: str) -> bool:
+    return is_cjk_code(ord(ch))
+
+
+def punctuated_tokens(text: str) -> list[str]:
+    """The summary statistics' tokens (HELM keeps punctuation for coverage and density),
+    lower-cased: runs of letters/marks/digits, each Han/Kana character, and each other
+    non-space character."""
+    tokens: list[str] = []
+    run: list[str] = []
+    for ch in unicodedata.normalize("NFC", text).lower():
+        if _is_word_char(ch) and not _is_cjk_char(ch):
+            run.append(ch)
+            continue
+        if run:
+            tokens.append("".join(run))
+            run = []
+        if not ch.isspace():
+            tokens.append(ch)
+    if run:
+        tokens.append("".join(run))
+    return tokens
+
+
+def word_tokens(tokens: list[str]) -> list[str]:
+    """The tokens that are words (start with a letter, mark or digit), punctuation dropped."""
+    return [token for token in tokens if _is_word_char(token[0])]
