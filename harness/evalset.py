@@ -19,6 +19,7 @@ from harness.metrics.qa import normalize_answer
 from harness.records import Article, Question, Reference
 from harness.sources.identity import articles_sha256
 from harness.strict import Strict
+from harness.textfile import FileMessages, literal, read_text
 from harness.yaml_errors import describe_validation_error, read_yaml, unwritable
 
 ID_PATTERN = r"^[\w.\-]+$"
@@ -130,14 +131,13 @@ def _to_article(path: Path, index: int, entry: ArticleEntry) -> Article:
     key = f"articles[{index}]"
     if entry.text_file is not None:
         text_path = path.parent / entry.text_file
-        if not text_path.is_file():
-            raise HarnessError(f"{path}: {key}.text_file: file not found: {text_path}")
-        try:
-            text = text_path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise HarnessError(
-                f"{path}: {key}.text_file: {text_path} is not UTF-8 text (byte {exc.start + 1}: {exc.reason}); save it as UTF-8"
-            ) from None
+        where = literal(f"{path}: {key}.text_file: ")
+        text = read_text(text_path, FileMessages(
+            missing=where + "file not found: {path}{link}",
+            not_utf8=where + "{path} is not UTF-8 text (byte {byte}: {reason}); save it as UTF-8",
+            unreadable=where + "cannot read {path} ({error})",
+            folder=where + "{path} is a folder; name the article's text file",
+        ))
         key += ".text_file"
     else:
         text, key = entry.text or "", key + ".text"  # the schema requires text or text_file

@@ -6,20 +6,18 @@ import json
 from pathlib import Path
 
 from harness.errors import HarnessError
+from harness.textfile import FileMessages, read_text
 
 
 def read_json(path: Path, what: str):
     """Parse a JSON file or raise a one-line HarnessError naming the file and the problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise HarnessError(f"{path}: {what} file not found") from None
-    except IsADirectoryError:
-        raise HarnessError(f"{path}: is a folder, expected a {what} JSON file") from None
-    except UnicodeDecodeError:
-        raise HarnessError(f"{path}: not UTF-8 text; save the {what} file as UTF-8") from None
-    except OSError as exc:
-        raise HarnessError(f"{path}: cannot read the {what} file: {exc.strerror}") from None
+    text = read_text(path, FileMessages(
+        missing=f"{{path}}: {what} file not found{{link}}",
+        not_utf8=f"{{path}}: not UTF-8 text; save the {what} file as UTF-8",
+        unreadable=f"{{path}}: cannot read the {what} file: {{error}}",
+        folder=f"{{path}}: is a folder, expected a {what} JSON file",
+        special=f"{{path}}: is not a regular file, expected a {what} JSON file",
+    ))
     if not text.strip():
         raise HarnessError(f"{path}: the {what} file is empty")
     try:

@@ -20,6 +20,7 @@ from harness.errors import HarnessError
 from harness.metrics.squad import read_json
 from harness.records import SCHEMA_VERSION, Generation, ModelResult, Request
 from harness.run_record import LightPrediction, LightReport, PairwiseDelta, Prediction, Report
+from harness.textfile import FileMessages, read_text
 
 FIX = "the run folder is damaged or was not written by the harness: restore it, or run the config again"
 
@@ -65,14 +66,13 @@ def read_report_file(path: Path, full: bool = True) -> dict:
 
 def read_predictions(path: Path, full: bool = True) -> list[dict]:
     """The lines of one predictions.jsonl, each validated (see read_run); blank lines are skipped."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise HarnessError(f"{path.parent}: predictions.jsonl is missing; the run folder is incomplete: restore it, or run the config again") from None
-    except UnicodeDecodeError:
-        raise HarnessError(f"{path}: not UTF-8 text; {FIX}") from None
-    except OSError as exc:
-        raise HarnessError(f"{path}: cannot be read ({exc.strerror or exc}); {FIX}") from None
+    text = read_text(path, FileMessages(
+        missing="{parent}: predictions.jsonl is missing; the run folder is incomplete: restore it, or run the config again",
+        not_utf8=f"{{path}}: not UTF-8 text; {FIX}",
+        unreadable=f"{{path}}: cannot be read ({{error}}); {FIX}",
+        folder=f"{{path}}: is a folder, not a file; {FIX}",
+        special=f"{{path}}: is not a regular file; {FIX}",
+    ))
     schema = Prediction if full else LightPrediction
     lines = []
     # split on "\n" only: an output may hold U+2028, U+0085 or other characters that

@@ -7,7 +7,6 @@ Shared by the config and the eval-set loaders, so both speak the same way:
 from __future__ import annotations
 
 import difflib
-import stat
 import types
 import typing
 from pathlib import Path
@@ -16,13 +15,19 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from harness.errors import HarnessError
+from harness.textfile import FileMessages, read_text
 
 
 def read_yaml(path: Path, what: str):
     """Parse a YAML file or raise a one-line HarnessError (missing, not a file, syntax error)."""
-    _check_regular_file(path, what)
+    text = read_text(path, FileMessages(
+        missing=f"{what} file not found: {{path}}{{link}} (check the path; relative paths start at the file that names them)",
+        not_utf8="{path}: not UTF-8 text; save the file as UTF-8",
+        unreadable=f"{{path}}: cannot open the {what} file ({{error}}); give the path of a readable YAML file",
+        folder=f"{{path}}: is a folder; give the path of the {what} YAML file",
+        special=f"{{path}}: is not a regular file (a FIFO, socket or device); give the path of the {what} YAML file",
+    ))
     try:
-        text = path.read_text(encoding="utf-8")
         return yaml.safe_load(text)
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, most controls)
         before = text[: exc.position]
@@ -33,23 +38,6 @@ def read_yaml(path: Path, what: str):
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise HarnessError(f"{path}:{where}: YAML syntax error: {problem}") from None
-    except UnicodeDecodeError:
-        raise HarnessError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
-
-
-def _check_regular_file(path: Path, what: str) -> None:
-    """A missing file, a folder, a symbolic-link loop and a FIFO or device each get their own message."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        broken = " (a symbolic link to a file that does not exist)" if path.is_symlink() else ""
-        raise HarnessError(f"{what} file not found: {path}{broken} (check the path; relative paths start at the file that names them)") from None
-    except OSError as exc:  # ELOOP, EACCES, ENAMETOOLONG, ...
-        raise HarnessError(f"{path}: cannot open the {what} file ({exc.strerror}); give the path of a readable YAML file") from None
-    if stat.S_ISDIR(mode):
-        raise HarnessError(f"{path}: is a folder; give the path of the {what} YAML file")
-    if not stat.S_ISREG(mode):
-        raise HarnessError(f"{path}: is not a regular file (a FIFO, socket or device); give the path of the {what} YAML file")
 
 
 def describe_validation_error(path: Path, exc: ValidationError, schema: type[BaseModel]) -> str:

@@ -149,3 +149,25 @@ def test_a_folder_a_link_loop_a_fifo_and_a_nul_byte_each_say_what_they_are(tmp_p
     assert "fifo.yaml: is not a regular file (a FIFO, socket or device)" in _config_error(capsys, tmp_path / "fifo.yaml")
     (tmp_path / "nul.yaml").write_bytes(b"seed: 0\nmodels: [\x00]\n")
     assert "nul.yaml: line 2, column 10: YAML syntax error: character U+0000 is not allowed in YAML" in _config_error(capsys, tmp_path / "nul.yaml")
+
+
+def test_every_reader_says_what_a_bad_file_is_even_with_braces_in_its_path(tmp_path, capsys):
+    from harness.errors import HarnessError
+    from harness.textfile import FileMessages, literal, read_text
+
+    folder = tmp_path / "{odd} name"
+    folder.mkdir()
+    messages = FileMessages(missing=literal(f"{folder}: ") + "{path} not found{link}", not_utf8="{path}: byte {byte}: {reason}",
+                            folder="{path}: a folder", special="{path}: special", unreadable="{path}: {error}")
+    cases = {"missing.txt": "missing.txt not found", "sub": "sub: a folder", "latin1.txt": "latin1.txt: byte 2: invalid continuation byte"}
+    (folder / "sub").mkdir()
+    (folder / "latin1.txt").write_bytes(b"a\xe9b")
+    for name, expected in cases.items():
+        with pytest.raises(HarnessError) as caught:
+            read_text(folder / name, messages)
+        assert expected in str(caught.value) and "{odd} name" in str(caught.value)
+    (folder / "link.txt").symlink_to(folder / "gone.txt")
+    with pytest.raises(HarnessError, match="a symbolic link to a file that does not exist"):
+        read_text(folder / "link.txt", messages)
+    (folder / "ok.txt").write_text("회담")
+    assert read_text(folder / "ok.txt", messages) == "회담"

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from harness.commands import EXIT_OK, MAX_PROCESSES, PROCESSES, RESAMPLES, SEED
 from harness.errors import HarnessError
+from harness.textfile import FileMessages, read_text
 
 MAX_LINE_CHARS = 1_000_000
 MAX_PYSBD_LINE_CHARS = 100_000
@@ -96,13 +97,8 @@ def _check_output_file(path: Path) -> None:
 
 
 def _read_lines(path: str) -> list[str]:
-    file = Path(path)
-    if not file.is_file():
-        raise HarnessError(f"{path}: file not found")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise HarnessError(f"{path}: not UTF-8 text") from None
+    text = read_text(Path(path), FileMessages(missing="{path}: file not found{link}", not_utf8="{path}: not UTF-8 text",
+                                              folder="{path}: is a folder; give a file with one item per line"))
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # a final newline ends the last line; it does not start a new one
