@@ -21,7 +21,7 @@ from harness.backends.plugin import ModelConfigBase
 from harness.errors import HarnessError
 from harness.executors.ray.settings import RaySettings
 from harness.gates import Gate, check_gate_key
-from harness.scorers import metrics_by_task
+from harness.scorers import SCORERS, metrics_by_task
 from harness.sources import EVAL_SOURCES
 from harness.sources.datasets.spec import DatasetSource
 from harness.sources.squad_import import SquadSource
@@ -198,11 +198,16 @@ def run_config_class() -> type[RunConfig]:
     once per set of plugins, so a plugin registered later is included)."""
     plugins = [BACKENDS.get(name) for name in BACKENDS.names()]
     sources = [EVAL_SOURCES.get(key) for key in _plugin_source_keys()]
-    key = (tuple((p.name, p.config) for p in plugins), tuple((s.key, s.config) for s in sources))
+    scorers = [s for s in SCORERS.all() if s.options is not None]
+    key = (tuple((p.name, p.config) for p in plugins), tuple((s.key, s.config) for s in sources), tuple((s.name, s.options) for s in scorers))
     if key not in _CLASSES:
         classes = tuple(p.config for p in plugins)
         entry = Annotated[Union[classes], Field(discriminator="backend")] if len(classes) > 1 else classes[0]
         extra: dict = {s.key: (Optional[s.config], None) for s in sources}
+        if scorers:  # each scorer's own settings under scoring: {<name>: {...}}
+            scoring = create_model("Scoring", __base__=Scoring, __module__=__name__,
+                                   **{s.name: (s.options, s.options()) for s in scorers})  # type: ignore[call-overload]
+            extra["scoring"] = (scoring, scoring())
         _CLASSES[key] = create_model("RunConfig", __base__=RunConfig, __module__=__name__,
                                      models=(tuple[entry, ...], Field(min_length=1)), **extra)  # type: ignore[valid-type]
     return _CLASSES[key]

@@ -179,7 +179,7 @@ def _article_section(run: RunResult, article) -> list[str]:
     if article.references:
         out += ["### Summaries", "", "**References**", ""]
         out += [f"- *{_cell(r.id)}*: {_cell(r.text)}" for r in article.references] + [""]
-        rouge_types = run.scoring["rouge_types"]
+        rouge_types = [metric for task, metric in leaderboard.columns(run) if task == "summary"]  # every scorer's
         rows = []
         for model, items in _items_by_model(run, article.id, "summary").items():
             item = items.get(article.id)

@@ -28,3 +28,7 @@ class ScorerPlugin:
     score: ScoreFunction
     description: Callable[[Any], str] = lambda scoring: ""
     """`(scoring) -> how the numbers are computed, in words` (report.json `scoring`)."""
+    options: Any = None
+    """Its own settings: a pydantic model (all fields with defaults), set in a config under
+    `scoring: {<name>: {...}}` and read back as `getattr(scoring, name)`; None when it has none.
+    The built-in ROUGE options are `scoring:`'s own keys."""

@@ -178,7 +178,7 @@ def _qa_grid(run: RunResult, items: dict) -> list[dict]:
 
 def _article(run: RunResult, article: Article, items: dict) -> dict:
     references = {r.id: r for r in article.references}
-    rouge_types = list(run.scoring.get("rouge_types") or [])
+    rouge_types = [metric for task, metric in leaderboard.columns(run) if task == "summary"]  # every scorer's metrics
     summaries: list[dict[str, Any]] = []
     for model in run.models:
         item = items[model.name].get((article.id, "summary", article.id))
