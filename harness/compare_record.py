@@ -9,14 +9,12 @@ rewrites it (a test fails when the checked-in file differs).
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, WrapValidator, computed_field
 
-from harness.run_record import NUMBER, SCHEMA_DIR, _keep_int
+from harness import schemas
+from harness.run_record import NUMBER, _keep_int
 
 P_VALUE_METHOD = "paired sign-flip permutation test (exact up to 16 items, else 10,000 resamples)"
 CI_METHOD = "paired bootstrap over shared items, percentile 95% interval"
@@ -198,33 +196,14 @@ SCHEMAS: dict[str, type[BaseModel]] = {"compare.schema.json": Comparison}
 REGENERATE = "python -m harness.compare_record"
 
 
-def json_schema(model: type[BaseModel]) -> dict:
-    """The JSON Schema (draft 2020-12) of compare.json as written (computed fields included)."""
-    schema = model.model_json_schema(mode="serialization")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
-
-
 def schema_text(model: type[BaseModel]) -> str:
-    """The published text: sorted keys, indent 2, a trailing newline (as harness.run_record)."""
-    return json.dumps(json_schema(model), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_schemas(folder: Path = SCHEMA_DIR) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, model in SCHEMAS.items():
-        path = folder / name
-        path.write_text(schema_text(model), encoding="utf-8")
-        written.append(path)
-    return written
+    """As written: computed fields (`passed`, a gate's `rule`) included."""
+    return schemas.schema_text(model, mode="serialization")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m harness.compare_record [FOLDER]`: write compare.schema.json (default: the checkout's schemas/)."""
-    args = sys.argv[1:] if argv is None else argv
-    for path in write_schemas(Path(args[0]) if args else SCHEMA_DIR):
-        print(path)
-    return 0
+    """`python -m harness.compare_record [FOLDER]`: write this module's schemas into FOLDER (default: the checkout's schemas/)."""
+    return schemas.main(SCHEMAS, argv, mode="serialization")
 
 
 if __name__ == "__main__":

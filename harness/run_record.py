@@ -19,13 +19,11 @@ from); `LightReport` and `LightPrediction` are the subset `compare` reads.
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, PlainSerializer, Strict, WrapValidator
 
+from harness import schemas
 from harness.records import SCHEMA_VERSION
 
 
@@ -338,37 +336,17 @@ LIGHT = {LightReport: Report, LightModel: ModelReport, LightEvalSet: EvalSetInfo
 # --- the published JSON Schemas --------------------------------------------------------------
 
 SCHEMAS: dict[str, type[BaseModel]] = {"report.schema.json": Report, "prediction.schema.json": Prediction}
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_DIR = schemas.SCHEMA_DIR
 REGENERATE = "python -m harness.run_record"
 
 
-def json_schema(model: type[BaseModel]) -> dict:
-    """The JSON Schema (draft 2020-12) of one file or line, as published in schemas/."""
-    schema = model.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
-
-
 def schema_text(model: type[BaseModel]) -> str:
-    """The published text: sorted keys, indent 2, a trailing newline."""
-    return json.dumps(json_schema(model), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_schemas(folder: Path = SCHEMA_DIR) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, model in SCHEMAS.items():
-        path = folder / name
-        path.write_text(schema_text(model), encoding="utf-8")
-        written.append(path)
-    return written
+    return schemas.schema_text(model)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m harness.run_record [FOLDER]`: write the schemas (default: the checkout's schemas/)."""
-    args = sys.argv[1:] if argv is None else argv
-    for path in write_schemas(Path(args[0]) if args else SCHEMA_DIR):
-        print(path)
-    return 0
+    """`python -m harness.run_record [FOLDER]`: write this module's schemas into FOLDER (default: the checkout's schemas/)."""
+    return schemas.main(SCHEMAS, argv)
 
 
 if __name__ == "__main__":
