@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import sys
 from importlib import metadata
 from typing import Any
 
@@ -25,6 +26,7 @@ class Registry:
         """The entry-point group other packages register under ("harness.backends")."""
         self._builtins = dict(builtins)
         self._registered: dict[str, Any] = {}
+        self._found: tuple[tuple[str, ...], dict[str, Any]] | None = None
 
     def register(self, name: str, component: Any) -> None:
         """Add (or replace) a component at run time: an object or a "module:attribute" string."""
@@ -34,7 +36,13 @@ class Registry:
         self._registered.pop(name, None)
 
     def _entry_points(self) -> dict[str, Any]:
-        return {ep.name: ep for ep in metadata.entry_points(group=self.group)}
+        # Reading the installed distributions' metadata takes milliseconds and scoring asks once
+        # per item, so it is read once per sys.path (a path added later, as a test does when it
+        # installs a plugin, reads it again).
+        key = tuple(sys.path)
+        if self._found is None or self._found[0] != key:
+            self._found = (key, {ep.name: ep for ep in metadata.entry_points(group=self.group)})
+        return self._found[1]
 
     def names(self) -> list[str]:
         """Built-ins first, then installed plugins, then run-time registrations."""
