@@ -65,6 +65,19 @@ def test_several_reference_files_and_rouge155_averaging(tmp_path):
     assert "multiref=model_average" in average["signature"]
 
 
+def test_the_rouge155_stemmer_on_the_command_line(tmp_path):
+    (tmp_path / "p.txt").write_text("the children went home\n")
+    (tmp_path / "r.txt").write_text("the child goes home\n")
+    args = ["--task", "summary", "--predictions", tmp_path / "p.txt", "--references", tmp_path / "r.txt", "--rouge-types", "rouge1"]
+    _, porter = score(*args)
+    _, perl = score(*args, "--stemmer", "rouge155")
+    # porter: the, home shared (children, went, child, goe differ): F = 2*2/(4+4); rouge155 (WordNet exceptions):
+    # children -> child, went -> go, goes -> go, so all 4 tokens match
+    assert porter["scores"]["rouge1"]["f"]["mean"] == pytest.approx(0.5)
+    assert perl["scores"]["rouge1"]["f"]["mean"] == pytest.approx(1.0)
+    assert "stem=rouge155-wn2.0-1" in perl["signature"]
+
+
 @pytest.mark.parametrize("case, message", [
     ("line counts", "r.txt: 1 lines but"),
     ("empty", "the file is empty"),

@@ -48,7 +48,8 @@ def build_score_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", metavar="FILE", help="also write the JSON here")
     rouge = parser.add_argument_group("ROUGE options (summary), as in a config's scoring: section")
     rouge.add_argument("--rouge-types", default="rouge1,rouge2,rougeL,rougeLsum", metavar="A,B", help="default: rouge1,rouge2,rougeL,rougeLsum")
-    rouge.add_argument("--no-stemmer", action="store_true", help="no Porter stemming (stemming is on by default)")
+    rouge.add_argument("--no-stemmer", action="store_true", help="no stemming (stemming is on by default)")
+    rouge.add_argument("--stemmer", choices=["porter", "rouge155"], default="porter", help="porter: rouge-score's (default); rouge155: ROUGE-1.5.5.pl -m exactly")
     rouge.add_argument("--multi-reference", choices=["max", "model_average"], default="max", help="how several references combine (default max)")
     rouge.add_argument("--tokenizer", choices=["default", "unicode"], default="default", help="unicode keeps every script (default: rouge-score's)")
     rouge.add_argument("--sentence-split", choices=["pysbd", "newline"], default="pysbd", help="rougeLsum's sentences (default pysbd)")
@@ -75,7 +76,7 @@ def score_command(argv: list[str]) -> int:
 
         try:
             options = RougeOptions(tuple(t.strip() for t in args.rouge_types.split(",") if t.strip()), not args.no_stemmer,
-                                   args.multi_reference, args.tokenizer, args.sentence_split)
+                                   args.multi_reference, args.tokenizer, args.sentence_split, args.stemmer)
         except (ValueError, TypeError) as exc:
             parser.error(f"--rouge-types: {exc}")
         result = score_summaries(args.predictions, args.references, options, args.resamples, args.seed, args.rouge155_average, args.processes)

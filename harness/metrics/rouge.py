@@ -5,7 +5,12 @@ one line (like sacreBLEU's signature), so a reported score says how it was made:
 
 - rouge_types: rouge1..rouge9, rougeL (one LCS over the whole text), rougeLsum (summary-level
   LCS over sentences).
-- use_stemmer: nltk's Porter stemmer on words longer than 3 characters (rouge-score's rule).
+- use_stemmer: stem words longer than 3 characters (rouge-score's and ROUGE-1.5.5's rule).
+- stemmer: which one use_stemmer turns on. "porter" is rouge-score's, nltk's Porter stemmer (the
+  default; its numbers are NOT those of ROUGE-1.5.5 -m). "rouge155" is ROUGE-1.5.5.pl -m: WordNet
+  2.0's exception lists, then the script's own Porter variant, on the script's tokens
+  (rouge155_stem.py); with multi_reference="model_average", sentence_split="newline" and
+  rouge155.py's averaging it reproduces `ROUGE-1.5.5.pl -m` number for number.
 - sentence_split: what rougeLsum takes as sentences. rouge-score splits on newlines only, so
   "pysbd" first splits prediction and references with pysbd (sentences.py) and joins them with
   newlines; without that, rougeLsum silently equals rougeL on running text. "newline" takes the
@@ -34,7 +39,7 @@ from rouge_score.scoring import Score
 from harness.metrics import rouge_counts
 from harness.metrics.rouge_counts import Counts, Tokenized, check_rouge_type, pair_counts, tokenize_lines
 from harness.metrics.sentences import split_sentences
-from harness.metrics.tokenize import get_tokenizer
+from harness.metrics.tokenize import STEMMERS, get_tokenizer
 from harness.versions import package_version
 
 ALL_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
@@ -50,6 +55,7 @@ class RougeOptions:
     multi_reference: str = "max"
     tokenizer: str = "default"
     sentence_split: str = "pysbd"
+    stemmer: str = "porter"
 
     def __post_init__(self):
         if isinstance(self.rouge_types, str):
@@ -63,6 +69,7 @@ class RougeOptions:
             ("multi_reference", MULTI_REFERENCE),
             ("tokenizer", tuple(TOKENIZER_VERSIONS)),
             ("sentence_split", SENTENCE_SPLIT),
+            ("stemmer", STEMMERS),
         ):
             if getattr(self, field) not in allowed:
                 raise ValueError(f"{field} must be one of {allowed}, not {getattr(self, field)!r}")
@@ -75,13 +82,22 @@ def _version(package: str) -> str:
 @lru_cache(maxsize=32)
 def signature(options: RougeOptions) -> str:
     """One line naming everything that changes the numbers, e.g.
-    rouge:pkg=rouge-score-0.1.2|stem=porter-nltk-3.10.4|lsum=pysbd-0.3.4|multiref=max|tok=default"""
-    stem = f"porter-nltk-{_version('nltk')}" if options.use_stemmer else "none"
+    rouge:pkg=rouge-score-0.1.2|stem=porter-nltk-3.10.4|lsum=pysbd-0.3.4|multiref=max|tok=default
+    (stem=rouge155-wn2.0-1 for ROUGE-1.5.5's -m; stem=none without stemming, whichever stemmer)."""
+    stem = "none" if not options.use_stemmer else _stem_version(options.stemmer)
     lsum = f"pysbd-{_version('pysbd')}" if options.sentence_split == "pysbd" else "newline"
     return (
         f"rouge:pkg=rouge-score-{_version('rouge-score')}|stem={stem}|lsum={lsum}"
         f"|multiref={options.multi_reference}|tok={TOKENIZER_VERSIONS[options.tokenizer]}"
     )
+
+
+def _stem_version(stemmer: str) -> str:
+    if stemmer == "rouge155":
+        from harness.metrics.rouge155_stem import VERSION
+
+        return VERSION
+    return f"porter-nltk-{_version('nltk')}"
 
 
 def _as_options(options, use_stemmer) -> RougeOptions:
@@ -97,7 +113,7 @@ def _as_options(options, use_stemmer) -> RougeOptions:
 
 def tokenize_text(text: str, options: RougeOptions) -> Tokenized:
     """The text's tokens, by sentence as rougeLsum will see them."""
-    tokenizer = get_tokenizer(options.tokenizer, options.use_stemmer)
+    tokenizer = get_tokenizer(options.tokenizer, options.use_stemmer, options.stemmer)
     if options.sentence_split == "pysbd" and "rougeLsum" in options.rouge_types:
         text = "\n".join(split_sentences(text))
     return tokenize_lines(text, tokenizer)

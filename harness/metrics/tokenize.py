@@ -10,6 +10,10 @@ accepts, so either can be handed to the real package as well as to our scorer.
   than 3 characters, then drop anything that is not [a-z0-9]+). It differs only in speed: the
   Porter stemmer (nltk's, the one rouge-score uses) is a pure function of the word and dominates
   rouge-score's run time, so each distinct word is stemmed once and remembered.
+- With `stemmer="rouge155"` (rouge155_stem.py) the default tokenizer is ROUGE-1.5.5.pl's `-m`
+  token rule instead: ASCII-only lower-casing (tr/A-Z/a-z/; str.lower() also turns "İ" and the
+  Kelvin sign into ASCII letters), the script's exception lists and Porter variant on words
+  longer than 3 characters, and every stem kept (the script drops none).
 - `UnicodeTokenizer` is for text that is not English. rouge-score's rule keeps only [a-z0-9],
   so Korean, Chinese, Russian... all tokenize to nothing and score 0. Here (after NFKC
   normalisation and lower-casing) a token is a run of letters, combining marks and digits of any
@@ -17,8 +21,9 @@ accepts, so either can be handed to the real package as well as to our scorer.
   written without spaces, so every Han ideograph and every Hiragana/Katakana character is its
   own token (character-level ROUGE, the usual choice for them). Hangul is written with spaces
   between words, so a Hangul run stays one token, i.e. a Korean word with its particles attached
-  ("회담을" and "회담이" do not match; there is no Korean morphological analysis). Porter stemming,
-  when asked for, applies only to [a-z0-9] tokens longer than 3 characters, as in the default.
+  ("회담을" and "회담이" do not match; there is no Korean morphological analysis). Stemming, when
+  asked for (either stemmer), applies only to [a-z0-9] tokens longer than 3 characters, as in the
+  default.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ _VALID = re.compile(r"^[a-z0-9]+$")
 class _Stemmer:
     """nltk's PorterStemmer (rouge-score's choice) behind a per-word memo."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         from nltk.stem import porter
 
         self._porter = porter.PorterStemmer()
@@ -51,17 +56,39 @@ class _Stemmer:
             return result
 
 
+STEMMERS = ("porter", "rouge155")
+"""porter: rouge-score's (nltk); rouge155: ROUGE-1.5.5.pl -m (rouge155_stem.py)."""
+
+
+def _make_stemmer(use_stemmer: bool, stemmer: str):
+    if stemmer not in STEMMERS:
+        raise ValueError(f"unknown stemmer {stemmer!r}; expected one of {list(STEMMERS)}")
+    if not use_stemmer:
+        return None
+    if stemmer == "rouge155":
+        from harness.metrics.rouge155_stem import Rouge155Stemmer
+
+        return Rouge155Stemmer()
+    return _Stemmer()
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 class DefaultTokenizer:
-    """rouge-score's DefaultTokenizer, token for token, with the stemmer memoised."""
+    """rouge-score's DefaultTokenizer, token for token, with the stemmer memoised; with
+    stemmer="rouge155", ROUGE-1.5.5.pl -m's tokens (module docstring)."""
 
     name = "default"
 
-    def __init__(self, use_stemmer: bool = False):
+    def __init__(self, use_stemmer: bool = False, stemmer: str = "porter"):
         self.use_stemmer = use_stemmer
-        self._stemmer = _Stemmer() if use_stemmer else None
+        self._stemmer = _make_stemmer(use_stemmer, stemmer)
+        self._perl = use_stemmer and stemmer == "rouge155"
 
     def tokenize(self, text: str) -> list[str]:
-        words = _NON_ALPHANUM.sub(" ", text.lower()).split()
+        lower = text.translate(_ASCII_LOWER) if self._perl and not text.isascii() else text.lower()  # the same on ASCII, and faster
+        words = _NON_ALPHANUM.sub(" ", lower).split()
         if self._stemmer is None:
             return words
         stem = self._stemmer.token
@@ -95,9 +122,9 @@ class UnicodeTokenizer:
 
     name = "unicode"
 
-    def __init__(self, use_stemmer: bool = False):
+    def __init__(self, use_stemmer: bool = False, stemmer: str = "porter"):
         self.use_stemmer = use_stemmer
-        self._stemmer = _Stemmer() if use_stemmer else None
+        self._stemmer = _make_stemmer(use_stemmer, stemmer)
 
     def tokenize(self, text: str) -> list[str]:
         text = unicodedata.normalize("NFKC", text).lower()
@@ -125,12 +152,13 @@ TOKENIZERS = {"default": DefaultTokenizer, "unicode": UnicodeTokenizer}
 
 
 @lru_cache(maxsize=None)
-def get_tokenizer(name: str, use_stemmer: bool):
-    """One shared instance per (name, stemmer), so the stem memo is shared by every call."""
+def get_tokenizer(name: str, use_stemmer: bool, stemmer: str = "porter"):
+    """One shared instance per (name, use_stemmer, stemmer), so the stem memo is shared by every call."""
     try:
-        return TOKENIZERS[name](use_stemmer)
+        tokenizer = TOKENIZERS[name]
     except KeyError:
         raise ValueError(f"unknown tokenizer {name!r}; expected one of {sorted(TOKENIZERS)}") from None
+    return tokenizer(use_stemmer, stemmer)
 
 
 # --- the summary statistics' tokens (metrics/summary_stats.py) ---------------------------------
