@@ -19,22 +19,36 @@ found (see the test). Coverage = sum of fragment lengths / summary tokens; densi
 squared fragment lengths / summary tokens (the average length of the copied fragment a
 summary token belongs to); both 0 for an empty summary, as there.
 
-Tokenization (ours; spaCy is not a dependency here). Text is NFC-normalised and lower-cased;
-a token is
+Tokenization for coverage and density: a setting, `scoring: {summary_stats: {tokenizer: ...}}`
+(`SummaryStatsOptions`), recorded in report.json `scoring.summary_stats`:
+- `spacy`: spaCy's English tokenizer, token for token what HELM feeds Newsroom's fragments
+  (harness/metrics/spacy_tokens.py says exactly what and why): HELM's numbers, for English.
+  Needs the optional spaCy (`pip install 'harness[spacy]'`).
+- `builtin`: the harness's own tokens below, no extra dependency, every script.
+- `auto` (the default): `spacy` when spaCy is installed, else `builtin`.
+On English prose the two give close but not equal numbers: spaCy keeps "\\n" and "\\n\\n" as
+tokens and splits contractions, times, abbreviations and numbers its own way. Measured on the
+seed article (references/korea.yaml) against its three references and the three summaries of
+baselines/default: coverage within 0.004, density within 1.1 (SmolLM2 21.1 builtin, 22.1
+spaCy), except Lead-3: 95.0 builtin, 37.8 spaCy, because Lead-k joins the article's paragraphs
+with spaces and the article's "\\n\\n" tokens end a copied fragment at every paragraph. For
+Chinese or Japanese use `builtin`: spaCy's English rules make a whole clause one token.
+
+The builtin tokens (also the words of every other statistic, whichever tokenizer ran for
+coverage and density). Text is NFC-normalised and lower-cased; a token is
 - a maximal run of letters, marks and digits (Unicode categories L*, M*, N*), so accented
   Latin, Cyrillic, Greek, Devanagari, Hangul words... stay whole;
 - a single Han ideograph or Hiragana/Katakana character: these scripts are written without
   spaces, so a run would be a whole clause that never matches (harness/metrics/tokenize.py's
   UnicodeTokenizer makes the same choice for ROUGE);
 - a single other non-space character (punctuation, symbols).
-On English prose this reproduces spaCy, where punctuation marks are separate tokens; it differs
-on contractions ("don't": spaCy do + n't, here don + ' + t), decimal numbers ("3.5": one spaCy
-token, three here), abbreviations ("U.S.") and URLs, so coverage and density are close to
-HELM's but not identical.
+Against spaCy: contractions ("don't": spaCy do + n't, here don + ' + t), decimal numbers
+("3.5": one spaCy token, three here), times, abbreviations ("U.S.") and URLs differ, and
+whitespace never makes a token here.
 
 Which tokens count where:
 - coverage, density: all tokens, punctuation included, as HELM does (so "." shared with the
-  article counts as a one-token copied fragment).
+  article counts as a one-token copied fragment); with spaCy, its whitespace tokens too.
 - words, compression, novel_*, repeated_*: word tokens only (punctuation dropped; for Chinese
   and Japanese a "word" is a character). HELM reports neither novel nor repeated n-grams;
   SummEval computes them over raw, case-sensitive spaCy tokens with punctuation, where every
@@ -54,8 +68,14 @@ repeated_n when the summary has fewer than n words.
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import field_validator
+
+from harness.metrics.spacy_tokens import INSTALL_HINT, spacy_available, spacy_tokens, spacy_version
 from harness.metrics.tokenize import punctuated_tokens as tokenize
 from harness.metrics.tokenize import word_tokens
+from harness.strict import Strict
 
 NGRAM_ORDERS = (1, 2, 3)
 SUMMARY_STAT_KEYS = (
@@ -66,6 +86,54 @@ SUMMARY_STAT_KEYS = (
     "coverage",
     "density",
 )
+FragmentTokenizer = Literal["spacy", "builtin"]
+
+
+class SummaryStatsOptions(Strict):
+    """`scoring: {summary_stats: {...}}` in a run config."""
+
+    tokenizer: Literal["auto", "spacy", "builtin"] = "auto"
+    """Tokens for coverage and density: spacy (HELM's: spaCy's English tokenizer; needs
+    `harness[spacy]`), builtin (the harness's own, every script), auto (spacy when installed)."""
+
+    @field_validator("tokenizer")
+    @classmethod
+    def _spacy_installed(cls, value: str) -> str:
+        if value == "spacy" and not spacy_available():
+            raise ValueError(f"spacy is not installed; {INSTALL_HINT}, or set tokenizer: auto or builtin")
+        return value
+
+
+def _options(scoring) -> SummaryStatsOptions:
+    # a run's Scoring always has the block (config.py); settings made without it mean auto
+    return getattr(scoring, "summary_stats", None) or SummaryStatsOptions()
+
+
+def fragment_tokenizer(scoring) -> FragmentTokenizer:
+    """The tokenizer that runs for coverage and density under a run's `scoring:` settings,
+    "auto" resolved (the scores and report.json's record both ask here)."""
+    setting = _options(scoring).tokenizer
+    if setting == "spacy" or (setting == "auto" and spacy_available()):
+        return "spacy"
+    return "builtin"
+
+
+def describe(scoring) -> dict[str, str]:
+    """report.json `scoring.summary_stats`: the setting, the tokenizer that ran (spaCy's version
+    with it: its rules decide the tokens) and what that means."""
+    if fragment_tokenizer(scoring) == "spacy":
+        tokenizer = f"spacy-{spacy_version()}-en"
+        how = ("spaCy's English tokenizer (spacy.blank('en'), the tokenizer of HELM's en_core_web_sm), lower-cased, "
+               "whitespace tokens kept: HELM's coverage and density")
+    else:
+        tokenizer = "builtin"
+        how = "the harness's Unicode tokens (NFC, lower-cased, punctuation kept): close to HELM's on English, not equal"
+    return {
+        "setting": _options(scoring).tokenizer,
+        "tokenizer": tokenizer,
+        "description": f"coverage, density: Newsroom fragments (Grusky et al. 2018) over {how}; "
+                       "words, compression, novel and repeated n-grams: the harness's Unicode word tokens",
+    }
 
 
 def _newsroom_fragments(summary: list[str], article: list[str]) -> list[tuple[int, int, int]]:
@@ -118,8 +186,18 @@ def _repeated_share(summary_ngrams: list[tuple]) -> float | None:
     return repeats / len(summary_ngrams)
 
 
-def summary_statistics(summary: str, article: str) -> dict[str, float | None]:
+def fragment_statistics(summary_tokens: list[str], article_tokens: list[str]) -> tuple[float, float]:
+    """(coverage, density) of Newsroom's fragments of already normalised tokens."""
+    lengths = [length for _, _, length in _newsroom_fragments(summary_tokens, article_tokens)]
+    size = len(summary_tokens)
+    if not size:
+        return 0.0, 0.0
+    return sum(lengths) / size, sum(length * length for length in lengths) / size
+
+
+def summary_statistics(summary: str, article: str, tokenizer: FragmentTokenizer = "builtin") -> dict[str, float | None]:
     """The statistics of SUMMARY_STAT_KEYS, in that order; see the module docstring.
+    `tokenizer` is the one for coverage and density (`fragment_tokenizer(scoring)`).
 
     words is an int; coverage in [0, 1]; density in [0, summary tokens]; novel_* and
     repeated_* in [0, 1] or None; compression > 0, 0.0 for an empty article, None for a
@@ -137,8 +215,7 @@ def summary_statistics(summary: str, article: str) -> dict[str, float | None]:
     for n in NGRAM_ORDERS:
         stats[f"repeated_{n}gram"] = _repeated_share(_ngrams(summary_words, n))
 
-    lengths = [length for _, _, length in _newsroom_fragments(summary_tokens, article_tokens)]
-    size = len(summary_tokens)
-    stats["coverage"] = sum(lengths) / size if size else 0.0
-    stats["density"] = sum(length * length for length in lengths) / size if size else 0.0
+    if tokenizer == "spacy":
+        summary_tokens, article_tokens = spacy_tokens(summary), spacy_tokens(article)
+    stats["coverage"], stats["density"] = fragment_statistics(summary_tokens, article_tokens)
     return stats

@@ -1,8 +1,17 @@
-import pytest
+import sys
 
+import pytest
+from pydantic import ValidationError
+
+from harness.config import Scoring
+from harness.errors import HarnessError
+from harness.metrics import spacy_tokens
 from harness.metrics.summary_stats import (
     SUMMARY_STAT_KEYS,
+    SummaryStatsOptions,
     _newsroom_fragments,
+    describe,
+    fragment_tokenizer,
     summary_statistics,
     tokenize,
     word_tokens,
@@ -143,3 +152,55 @@ def test_fragments_take_the_longest_match_and_continue_after_it():
     assert _newsroom_fragments(summary, article) == [(0, 3, 3), (3, 7, 1)]
     assert _newsroom_fragments([], article) == []
     assert _newsroom_fragments(summary, []) == []
+
+
+# --- which tokenizer runs for coverage and density (spaCy's own path: test_summary_stats_spacy.py) ---
+
+
+class _Settings:
+    """A run's `scoring:` as the score function sees it, with a `summary_stats` block."""
+
+    def __init__(self, tokenizer: str):
+        self.summary_stats = SummaryStatsOptions(tokenizer=tokenizer)
+
+
+@pytest.fixture
+def without_spacy(monkeypatch):
+    """spaCy made unimportable the way Python itself allows (a None entry in sys.modules: both
+    `import spacy` and importlib's find_spec then fail), and the cached tokenizer dropped."""
+    monkeypatch.setitem(sys.modules, "spacy", None)
+    spacy_tokens._tokenizer.cache_clear()
+    yield
+    spacy_tokens._tokenizer.cache_clear()
+
+
+def test_tokenizer_setting_values():
+    assert SummaryStatsOptions().tokenizer == "auto"
+    assert fragment_tokenizer(_Settings("builtin")) == "builtin"
+    with pytest.raises(ValidationError, match="'auto', 'spacy' or 'builtin'"):
+        SummaryStatsOptions(tokenizer="nltk")
+    with pytest.raises(ValidationError, match="Extra inputs"):
+        SummaryStatsOptions(tokenise="builtin")
+
+
+def test_builtin_is_recorded_as_such():
+    record = describe(_Settings("builtin"))
+    assert record["setting"] == "builtin" and record["tokenizer"] == "builtin"
+    assert "close to HELM's on English, not equal" in record["description"]
+
+
+def test_auto_without_spacy_falls_back_to_builtin(without_spacy):
+    assert fragment_tokenizer(_Settings("auto")) == "builtin"
+    assert fragment_tokenizer(Scoring()) == "builtin"  # a run's default settings
+    assert describe(_Settings("auto")) == {**describe(_Settings("builtin")), "setting": "auto"}
+
+
+def test_spacy_asked_for_but_not_installed_is_one_line_naming_the_fix(without_spacy):
+    with pytest.raises(ValidationError) as caught:
+        SummaryStatsOptions(tokenizer="spacy")
+    message = caught.value.errors()[0]["msg"]
+    assert message == "Value error, spacy is not installed; pip install 'harness[spacy]' (or pip install spacy), or set tokenizer: auto or builtin"
+    # past the config check (spaCy gone since): the scorer says the same, as a HarnessError
+    with pytest.raises(HarnessError, match=r"^scoring.summary_stats.tokenizer: spacy cannot be imported .*pip install 'harness\[spacy\]'") as error:
+        summary_statistics("a fox", ARTICLE, tokenizer="spacy")
+    assert "\n" not in str(error.value)
