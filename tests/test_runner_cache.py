@@ -125,7 +125,7 @@ def test_changing_only_scoring_rescores_from_the_cache(tiny_models, tmp_path, mo
     (run_b,) = list((tmp_path / "b").iterdir())
     report, _ = read_report(run_b)
     assert result.returncode == 0 and report["models"][0]["timing"]["cached_items"] == 5
-    assert list(report["models"][0]["metrics"]["summary"]) == ["rouge2"]
+    assert list(report["models"][0]["metrics"]["summary"]) == ["rouge2", "fact_recall"]
 
 
 def test_a_template_that_prevents_prefix_reuse_is_warned_about(tiny_models, tmp_path):

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.metrics.facts import reference_fact_recall
 from harness.records import SCHEMA_VERSION, ModelResult, RunResult
 from harness.run_record import Prediction, Report
+from harness.scorers.fact_recall import in_run as scores_facts
 
 
 def _model_entry(model: ModelResult) -> dict:
@@ -42,18 +44,18 @@ def _round(value, digits: int = 3):
 
 def report_record(run: RunResult) -> Report:
     """The run as the report.json record (validated: what a reader would refuse is never written)."""
-    return Report.model_validate(
-        {
-            "schema_version": SCHEMA_VERSION,
-            "provenance": run.provenance,
-            "eval_set": run.eval_set,
-            "scoring": run.scoring,
-            "config": run.config,
-            "models": [_model_entry(m) for m in run.models],
-            "pairwise": run.pairwise,
-        },
-        strict=False,  # Python values, not JSON: a tuple is a list here
-    )
+    record = {
+        "schema_version": SCHEMA_VERSION,
+        "provenance": run.provenance,
+        "eval_set": run.eval_set,
+        "scoring": run.scoring,
+        "config": run.config,
+        "models": [_model_entry(m) for m in run.models],
+        "pairwise": run.pairwise,
+    }
+    if scores_facts(run.scoring):  # the yardstick, a pure function of the eval set, beside the models' fact_recall
+        record["reference_fact_recall"] = reference_fact_recall(run.articles)
+    return Report.model_validate(record, strict=False)  # Python values, not JSON: a tuple is a list here
 
 
 def report_json(run: RunResult) -> str:

@@ -10,7 +10,8 @@ from harness.records import TASKS
 from harness.registry import Registry
 from harness.scorers.plugin import ScorerPlugin
 
-SCORERS = Registry("scorer", "harness.scorers", {"rouge": "harness.scorers.rouge:SCORER", "qa": "harness.scorers.squad_qa:SCORER"})
+SCORERS = Registry("scorer", "harness.scorers", {"rouge": "harness.scorers.rouge:SCORER", "fact_recall": "harness.scorers.fact_recall:SCORER",
+                                                 "qa": "harness.scorers.squad_qa:SCORER"})
 
 
 def scorers_for(task: str) -> list[ScorerPlugin]:

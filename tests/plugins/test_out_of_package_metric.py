@@ -51,7 +51,7 @@ def test_a_metric_from_another_package_is_in_every_report_and_can_be_gated(toy_m
     assert "short_enough" in summary["scores"] and "words" in summary["trace"]
     markdown = (run_dir / "report.md").read_text()
     assert "summary.short_enough" in markdown  # a leaderboard column
-    assert "| model | summary | rouge1 | rouge2 | rougeL | rougeLsum | short_enough |" in markdown  # and a column of each article's table
+    assert "| model | summary | rouge1 | rouge2 | rougeL | rougeLsum | fact_recall | short_enough |" in markdown  # and a column of each article's table
     assert "short_enough" in (run_dir / "report.html").read_text()
     capsys.readouterr()
     # compare gates on it like on any built-in metric

@@ -215,7 +215,8 @@ def test_leaderboard_has_every_mean_and_interval_and_lead_qa_is_na(run, doc):
     header = [th for th in board.find("thead").find_all("th")]
     columns = [(th.attrs.get("data-task"), th.attrs.get("data-metric")) for th in header]
     assert columns[:2] == [(None, None), (None, None)]
-    assert columns[2:] == [("summary", m) for m in run.scoring["rouge_types"]] + [("qa", m) for m in ("exact_match", "f1", "contains")]
+    summary_metrics = [*run.scoring["rouge_types"], "fact_recall"]  # the ROUGE types, then the built-in fact_recall scorer
+    assert columns[2:] == [("summary", m) for m in summary_metrics] + [("qa", m) for m in ("exact_match", "f1", "contains")]
     rows = {tr.attrs["data-model"]: tr.find_all("td") for tr in board.find("tbody").find_all("tr")}
     for model in run.models:
         cells = rows[model.name]
@@ -368,7 +369,7 @@ def test_one_chart_per_task_with_an_interval_per_bar(run, doc):
     charts = doc.find("section", id="charts").find_all("svg")
     assert [svg.attrs["aria-label"] for svg in charts] == ["summary: mean per metric", "qa: mean per metric"]
     summary_bars = [g for g in charts[0].find_all("g") if "bar" in g.classes()]
-    assert len(summary_bars) == 4 * 3  # 4 ROUGE types x (tiny-llama, tiny-t5, lead-2)
+    assert len(summary_bars) == 5 * 3  # (4 ROUGE types + fact_recall) x (tiny-llama, tiny-t5, lead-2)
     lead_r1 = next(g for g in summary_bars if g.find("title").text().startswith("lead-2 · R1"))
     mean = next(m for m in run.models if m.name == "lead-2").metrics["summary"]["rouge1"]
     assert lead_r1.find("title").text() == f"lead-2 · R1: {mean['mean']:.4f} [{mean['ci95'][0]:.4f}, {mean['ci95'][1]:.4f}]"
