@@ -8,8 +8,8 @@ strings and backends never see a reference. Which metrics run comes from the sco
 from __future__ import annotations
 
 from harness.config import QAPostprocess, Scoring
-from harness.metrics.summary_stats import summary_statistics
-from harness.postprocess import clean_answer, clean_summary
+from harness.metrics import summary_stats
+from harness.postprocess import clean_summary, extract_answer
 from harness.records import TASKS, Article, Generation, ScoredItem
 from harness.scorers import SCORERS, metrics_by_task, scorers_for
 from harness.scorers.squad_qa import SIGNATURE as QA_SIGNATURE  # noqa: F401  (the score command's signature)
@@ -31,19 +31,21 @@ def describe(scoring: Scoring, seed: int = 0) -> dict:
         "signature": {s.name: f"{s.signature(scoring)}|{ci}" for s in scorers},
         **{s.name: s.description(scoring) for s in scorers},
         "metrics": {task: list(names) for task, names in metrics_by_task(scoring).items()},
+        # not a signature: `compare` compares no summary statistic, so a run with other tokens is still comparable
+        "summary_stats": summary_stats.describe(scoring),
     }
 
 
 def score(model: str, generation: Generation, article: Article, scoring: Scoring, qa_rules: QAPostprocess) -> ScoredItem:
     request = generation.request
+    trace: dict = {}
     if request.task == "summary":
         output = clean_summary(generation.raw_output)
-        stats = summary_statistics(output, article.text)
+        stats = summary_stats.summary_statistics(output, article.text, summary_stats.fragment_tokenizer(scoring))
     else:
-        output = clean_answer(generation.raw_output, qa_rules)
+        output, trace["extraction"] = extract_answer(generation.raw_output, qa_rules)  # how the raw output became `output`
         stats = {}
     scores: dict[str, float] = {}
-    trace: dict = {}
     for scorer in scorers_for(request.task):
         more_scores, more_trace = scorer.score(output, article, request.item_id, scoring)
         scores.update(more_scores)
