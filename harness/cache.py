@@ -2,8 +2,9 @@
 
 The key is a sha256 over everything that decides an output: the model's identity (weights hash
 or hub commit, dtype, backend, the library versions that change outputs, chat-template and
-system-prompt settings), the exact prompt and the generation parameters. Batch size is not in
-the key: greedy outputs at batch N are meant to equal batch 1 (see README, "Batching").
+system-prompt settings), the exact prompt, its few-shot examples and the generation parameters.
+Batch size is not in the key: greedy outputs at batch N are meant to equal batch 1 (see README,
+"Batching").
 
 Every batch is committed as soon as it is generated, so a run killed midway (Ctrl-C or
 kill -9) loses at most the batch in flight, and the next run generates only what is missing.
@@ -68,6 +69,9 @@ def request_key(identity: dict, request: Request) -> str:
         "temperature": request.temperature,
         "top_p": request.top_p,
     }
+    if request.examples:  # only then: a request without examples keeps the key it always had
+        payload["examples"] = [list(pair) for pair in request.examples]
+        payload["examples_as_turns"] = request.examples_as_turns
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

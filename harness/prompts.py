@@ -1,7 +1,9 @@
-"""Builds the `Request`s of one model: one summary per article, one answer per question."""
+"""Builds the `Request`s of one model: one summary per article, one answer per question, each
+question with its article's few-shot examples (harness/fewshot.py) when the qa task asks for them."""
 
 from __future__ import annotations
 
+from harness import fewshot
 from harness.config import TaskConfig
 from harness.records import Article, Request
 
@@ -9,6 +11,10 @@ from harness.records import Article, Request
 def build_requests(articles: list[Article], tasks: dict[str, TaskConfig]) -> list[Request]:
     """Requests for every task in `tasks` (a backend passes only the tasks it can do)."""
     requests = []
+    qa = tasks.get("qa")
+    # chosen per article: every question of an article shows the same examples (the shared prefix)
+    examples = fewshot.examples_by_article(articles, qa) if qa is not None else {}
+    as_turns = fewshot.as_turns_setting(qa) if examples else None
     for article in articles:
         summary = tasks.get("summary")
         if summary is not None and article.references:
@@ -22,7 +28,6 @@ def build_requests(articles: list[Article], tasks: dict[str, TaskConfig]) -> lis
                     article=article.text,
                 )
             )
-        qa = tasks.get("qa")
         if qa is not None:
             for question in article.questions:
                 requests.append(
@@ -33,6 +38,8 @@ def build_requests(articles: list[Article], tasks: dict[str, TaskConfig]) -> lis
                         prompt=qa.prompt.format(article=article.text, question=question.question),
                         **_generation_params(qa),
                         article=article.text,
+                        examples=examples.get(article.id, ()),
+                        examples_as_turns=as_turns,
                     )
                 )
     return requests

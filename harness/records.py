@@ -65,6 +65,13 @@ class Request:
     truncated_tokens: int = 0
     """Article tokens cut from the end so the prompt fits the model's context window
     (`context_overflow: truncate`); 0 when the prompt is whole."""
+    examples: tuple[tuple[str, str], ...] = ()
+    """Few-shot examples shown before `prompt`, as (user text, answer) pairs: the user text is the
+    same template filled with the example's context and question. The same for every question of
+    an article. Part of the generation cache's key; rendered by harness.fewshot."""
+    examples_as_turns: bool | None = None
+    """How `examples` are shown: True as prior user/assistant chat turns, False inline before the
+    prompt, None (auto) as turns when the model uses a chat template, else inline."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from harness.backends.hf import HFBackend, _cut
+from harness.backends.hf import HFBackend
+from harness.backends.stops import cut_at_stop as _cut
 from harness.config import HFModel
 from harness.errors import HarnessError
 from harness.records import Request
@@ -133,3 +134,59 @@ def test_efficiency_is_measured(tiny_models):
     assert eff["prefill_tokens"] > 0 and eff["decode_tokens"] > 0
     assert eff["prefill_tokens_per_second"] > 0 and eff["decode_tokens_per_second"] > 0
     assert eff["peak_memory_mb"] > 0
+
+
+# -- few-shot examples (harness/fewshot.py) ----------------------------------------------------
+
+EXAMPLES = (("Article: Lisbon is big.\nQuestion: Which city?\nAnswer:", "Lisbon"), ("Article: It rained in May.\nQuestion: When?\nAnswer:", "May"))
+
+
+def with_examples(request: Request, as_turns=None, examples=EXAMPLES) -> Request:
+    from dataclasses import replace
+
+    return replace(request, examples=examples, examples_as_turns=as_turns)
+
+
+def test_examples_render_as_prior_chat_turns_or_inline(tiny_models):
+    question = with_examples(Request("a", "qa", "q", "Article: Seoul.\nQuestion: Where?\nAnswer:", 4))
+    u1, a1, u2, a2 = EXAMPLES[0] + EXAMPLES[1]
+    chat = backend(tiny_models["causal"])
+    turns = f"<|user|>{u1}</s><|assistant|>{a1}</s><|user|>{u2}</s><|assistant|>{a2}</s><|user|>{question.prompt}</s><|assistant|>"
+    assert chat.render(question) == turns  # auto: a chat template, so turns
+    assert chat.render(with_examples(question, as_turns=True)) == turns
+    inline = f"{u1} {a1}\n\n{u2} {a2}\n\n{question.prompt}"
+    assert chat.render(with_examples(question, as_turns=False)) == f"<|user|>{inline}</s><|assistant|>"
+    assert backend(tiny_models["causal"], system_prompt="Be brief.").render(question) == f"<|system|>Be brief.</s>{turns}"
+    plain = backend(tiny_models["plain"])
+    assert plain.render(question) == inline  # auto: no chat template, so inline
+    assert plain.render(with_examples(question, as_turns=False)) == inline
+    assert backend(tiny_models["causal"], chat_template=False).render(question) == inline
+    assert backend(tiny_models["plain"], system_prompt="Be brief.").render(question) == f"Be brief.\n\n{inline}"
+    # a user text that ends in white space gets no space before its answer
+    assert plain.render(with_examples(question, examples=(("Q: Which city?\n", "Lisbon"),))) == f"Q: Which city?\nLisbon\n\n{question.prompt}"
+    with pytest.raises(HarnessError, match=r"^model m: the qa task's fewshot.as_turns is true but the model uses no chat template; set fewshot.as_turns to auto or false"):
+        plain.render(with_examples(question, as_turns=True))
+    # without examples, nothing changes
+    assert plain.render(with_examples(question, examples=())) == question.prompt
+
+
+@pytest.mark.parametrize("model, as_turns", [("causal", None), ("causal", False), ("plain", None), ("sliding", None)])
+def test_prefix_reuse_with_examples_gives_the_same_greedy_outputs(tiny_models, model, as_turns):
+    """The examples are the same for every question of an article, so they join the shared prefix."""
+    reqs = [with_examples(r, as_turns) for r in article_questions()]
+    plain = backend(tiny_models[model], prefix_reuse=False, batch_size=5).generate(reqs, ignore)
+    reused_backend = backend(tiny_models[model], prefix_reuse=True, batch_size=5)
+    reused = reused_backend.generate(reqs, ignore)
+    assert [g.raw_output for g in reused] == [g.raw_output for g in plain]
+    assert [g.new_tokens for g in reused] == [g.new_tokens for g in plain]
+    assert [g.rendered_prompt for g in reused] == [g.rendered_prompt for g in plain]
+    assert all("Lisbon" in g.rendered_prompt for g in reused)
+    # prefilled once: the prefix the questions share holds both examples, and the prompt tokens
+    # counted are that prefix once plus each question's own suffix
+    from harness.backends.hf_prefix import common_prefix_length
+
+    rendered = [reused_backend._encode(reused_backend.render(r)) for r in reqs]
+    prefix = common_prefix_length(rendered)
+    shared_text = reused_backend.tokenizer.decode(rendered[0][:prefix])
+    assert all(user in shared_text and answer in shared_text for user, answer in EXAMPLES)
+    assert reused_backend.efficiency.prefill_tokens == prefix + sum(len(ids) - prefix for ids in rendered)
