@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from harness import fewshot
 from harness.backends import backend_plugin, load_backend
 from harness.backends.weights import cache_dir
 from harness.cache import GenerationCache, NoCache, check_cache
@@ -27,6 +28,7 @@ from harness.provenance import base_provenance
 from harness.records import TASKS, Article, ModelResult, RunResult
 from harness.report.files import new_run_dir, output_dir_problem
 from harness.report.write import write_reports
+from harness.run_context import run_dir_set
 from harness.score_run import ModelOutputs, score_run
 from harness.scoring import describe
 from harness.sources import load_articles
@@ -65,19 +67,20 @@ def prepare(
         except HarnessError as exc:
             raise HarnessError(f"{config_path}: {exc}") from None
     models = list(config.models)
-    for index, model in enumerate(models):
-        preflight = backend_plugin(model.backend).preflight
-        if preflight is not None:
-            preflight(model, f"{config_path}: models[{index}]")
     if only:
         names = [m.name for m in models]
         unknown = [name for name in only if name not in names]
         if unknown:
             raise HarnessError(f"--models: unknown model(s) {', '.join(unknown)}; the config has: {', '.join(names)}")
         models = [m for m in models if m.name in only]
+    for index, model in enumerate(config.models):
+        preflight = backend_plugin(model.backend).preflight
+        if preflight is not None and model in models:  # a model left out by --models is not checked (nor its server asked)
+            preflight(model, f"{config_path}: models[{index}]")
     warnings = tuple(source_warnings) + tuple(
         warning for m in models if (warn := backend_plugin(m.backend).warnings) is not None for warning in warn(m, config)
     )
+    fewshot.preflight(config, models, articles, config_path)  # every article's examples can be chosen
     out = _check_output_dir(Path(output_dir) if output_dir else None, config, config_path)
     if baseline is not None:
         _check_baseline(Path(baseline), config, eval_set_info)
@@ -154,7 +157,8 @@ def execute(plan: Plan, console: Console, checkpoint=None) -> tuple[RunResult, P
         run_dir = new_run_dir(plan.output_dir, plan.config_path.stem)
         for model in plan.models:
             checkpoint()
-            result, outputs = _run_model(model, plan, cache, console)
+            with run_dir_set(run_dir):  # a launched server's log goes into the run folder
+                result, outputs = _run_model(model, plan, cache, console)
             # scored as soon as it is done: an interrupted run reports every model it lists scored
             score_run(run, config, outputs, failed, pairwise=False)
             run.models.append(result)
@@ -217,6 +221,7 @@ def _generate(backend, requests, name: str, cache, result: ModelResult, console:
     """Cached outputs first; the rest from the model, each batch cached as soon as it is done."""
     cached = cache.lookup(backend.identity, requests)
     missing = [r for i, r in enumerate(requests) if i not in cached]
+    loaded_before = backend.load_seconds or 0.0
     started = time.perf_counter()
     with model_progress(console, name, len(requests), done=len(cached)) as advance:
 
@@ -225,8 +230,8 @@ def _generate(backend, requests, name: str, cache, result: ModelResult, console:
             advance(len(generations), sum(g.new_tokens for g in generations))
 
         fresh = iter(backend.generate(missing, on_batch))
-    # the model loads lazily inside generate(): its load time is not generation time
-    elapsed = time.perf_counter() - started - (backend.load_seconds or 0.0)
+    # a model that loads lazily inside generate() (hf): that load time is not generation time
+    elapsed = time.perf_counter() - started - ((backend.load_seconds or 0.0) - loaded_before)
     result.generation_seconds = round(elapsed, 3) if missing else 0.0
     generations = [cached[i] if i in cached else next(fresh) for i in range(len(requests))]
     result.cached_items = len(cached)

@@ -18,6 +18,10 @@ from harness.errors import HarnessError
 from harness.textfile import FileMessages, read_text
 
 
+SERVER_NAMES = ("vllm", "sglang", "tgi", "llama.cpp", "llamacpp", "llama-cpp", "ollama", "lmstudio")
+"""Servers users name as a backend; each speaks the OpenAI API."""
+
+
 def read_yaml(path: Path, what: str):
     """Parse a YAML file or raise a one-line HarnessError (missing, not a file, syntax error)."""
     text = read_text(path, FileMessages(
@@ -71,6 +75,8 @@ def describe_validation_error(path: Path, exc: ValidationError, schema: type[Bas
         close = difflib.get_close_matches(given, values, n=1)
         key = _format_loc([*where.loc, tag])
         message = f"unknown {tag} {given!r}" + (f"; did you mean {close[0]!r}?" if close else "") + f" (available: {', '.join(values)})"
+        if tag == "backend" and given.lower() in SERVER_NAMES and "openai" in values:
+            message += f"; a model served by {given} is `backend: openai` with its base_url (README, \"Served models\")"
     elif kind == "too_short":
         context = first.get("ctx", {})
         message = f"needs at least {context.get('min_length')} item(s), got {context.get('actual_length')}"

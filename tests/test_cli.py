@@ -169,7 +169,7 @@ def _bad(tmp_path, name):
     if name == "missing model source":
         return ["--config", str(write_run(tmp_path, [hf("m", tmp_path / "no-model")]))], "models[0].source.path: not found"
     if name == "unknown backend":
-        return ["--config", str(write_run(tmp_path, [{"name": "m", "backend": "vllm"}]))], "models[0].backend: unknown backend 'vllm' (available: hf, lead)"
+        return ["--config", str(write_run(tmp_path, [{"name": "m", "backend": "vllm"}]))], "models[0].backend: unknown backend 'vllm' (available: hf, lead, openai); a model served by vllm is `backend: openai`"
     if name == "unknown --models":
         return ["--config", str(write_run(tmp_path, good)), "--models", "gpt9"], "--models: unknown model(s) gpt9; the config has: lead-3"
     raise AssertionError(name)
@@ -234,7 +234,7 @@ def test_rescore_scores_stored_outputs_into_a_new_folder(finished_run, tmp_path)
     before, before_predictions = read_report(run_dir)
     after, after_predictions = read_report(new_dir)
     assert [p["raw_output"] for p in after_predictions] == [p["raw_output"] for p in before_predictions]
-    assert set(after["models"][0]["metrics"]["summary"]) == {"rouge1"}
+    assert set(after["models"][0]["metrics"]["summary"]) == {"rouge1", "fact_recall"}  # fact_recall has no options: always on
     assert after["models"][0]["metrics"]["qa"] == before["models"][0]["metrics"]["qa"]
     assert after["models"][2]["metrics"]["qa"] is None
     assert after["provenance"]["rescored_from"] == str(run_dir)

@@ -15,7 +15,11 @@ from harness.backends.plugin import BackendPlugin
 from harness.records import Generation, Request
 from harness.registry import Registry
 
-BACKENDS = Registry("backend", "harness.backends", {"hf": "harness.backends.hf_config:PLUGIN", "lead": "harness.backends.lead:PLUGIN"})
+BACKENDS = Registry(
+    "backend",
+    "harness.backends",
+    {"hf": "harness.backends.hf_config:PLUGIN", "lead": "harness.backends.lead:PLUGIN", "openai": "harness.backends.openai_config:PLUGIN"},
+)
 
 OnBatch = Callable[[list[Generation]], None]
 """Called with each batch's generations as soon as it is done (the runner caches them)."""

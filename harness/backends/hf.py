@@ -12,11 +12,13 @@ import warnings
 from itertools import groupby
 from typing import Any
 
+from harness import fewshot
 from harness.backends import hf_prefix
 from harness.backends.context_window import context_window, fit_to_window
 from harness.backends.efficiency import Efficiency
 from harness.backends.hf_config import HFModel
 from harness.backends.quiet import quiet_transformers
+from harness.backends.stops import cut_at_stop
 from harness.backends.weights import resolve
 from harness.errors import HarnessError
 from harness.records import Generation, Request
@@ -136,16 +138,13 @@ class HFBackend:
         )
 
     def render(self, request: Request) -> str:
-        """The exact text the model sees: the chat template applied, or the plain prompt."""
+        """The exact text the model sees: the chat template applied, or the plain prompt; few-shot
+        examples as prior chat turns or inline before the prompt (harness/fewshot.py)."""
         self._ensure_tokenizer()
         if self.use_chat_template:
-            messages = [{"role": "user", "content": request.prompt}]
-            if self.config.system_prompt:
-                messages.insert(0, {"role": "system", "content": self.config.system_prompt})
+            messages = fewshot.chat_messages(request, self.config.system_prompt)
             return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        if self.config.system_prompt:
-            return f"{self.config.system_prompt}\n\n{request.prompt}"
-        return request.prompt
+        return fewshot.plain_prompt(request, self.config.system_prompt, self.config.name)
 
     # -- generation ------------------------------------------------------------------------
 
@@ -255,7 +254,7 @@ class HFBackend:
         self.efficiency.add_batch(started, clock.first_step, ended, prompt_tokens, sum(counts), self.device)
         seconds = (ended - started) / len(batch)
         return [
-            Generation(request, _cut(self.tokenizer.decode(row, skip_special_tokens=True), request.stop), count, seconds, text)
+            Generation(request, cut_at_stop(self.tokenizer.decode(row, skip_special_tokens=True), request.stop), count, seconds, text)
             for request, row, count, text in zip(batch, new, counts, texts)
         ]
 
@@ -302,12 +301,6 @@ def _hub_commit(resolved) -> str | None:
     except OSError:
         return None
     return Path(path).parent.name if path else None
-
-
-def _cut(text: str, stop: tuple[str, ...]) -> str:
-    """Cut at the first stop string: generation stops at one but a batch may run past it."""
-    positions = [text.find(s) for s in stop if s and s in text]
-    return text[: min(positions)] if positions else text
 
 
 def load(config: HFModel, seed: int) -> HFBackend:

@@ -23,6 +23,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.errors import HarnessError
 from harness.versions import package_version
@@ -149,7 +150,7 @@ def _convert(gguf: Path, dest: Path) -> None:
     from harness.backends.quiet import quiet_transformers
 
     quiet_transformers()
-    kwargs = {"gguf_file": gguf.name}
+    kwargs: dict[str, Any] = {"gguf_file": gguf.name}
     config = AutoConfig.from_pretrained(gguf.parent, **kwargs)
     model_class = AutoModelForSeq2SeqLM if config.is_encoder_decoder else AutoModelForCausalLM
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, **kwargs)

@@ -79,7 +79,7 @@ def test_an_unknown_backend_names_the_installed_ones(toy_distribution, tmp_path,
     config = write_run(tmp_path, [{"name": "m", "backend": "tyo"}], EVAL_SET)
     assert main(["--config", str(config)]) == 2
     err = capsys.readouterr().err
-    assert "models[0].backend: unknown backend 'tyo'; did you mean 'toy'? (available: hf, lead, toy)" in err
+    assert "models[0].backend: unknown backend 'tyo'; did you mean 'toy'? (available: hf, lead, openai, toy)" in err
 
 
 def test_register_at_run_time_without_an_entry_point(tmp_path, capsys, monkeypatch):
