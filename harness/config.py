@@ -20,7 +20,9 @@ from harness.backends.lead import LeadModel  # noqa: F401  (re-exported)
 from harness.backends.plugin import ModelConfigBase
 from harness.errors import HarnessError
 from harness.executors.ray.settings import RaySettings
+from harness.fewshot import resolve_pools
 from harness.gates import Gate, check_gate_key
+from harness.metrics.summary_stats import SummaryStatsOptions
 from harness.scorers import SCORERS, metrics_by_task
 from harness.sources import EVAL_SOURCES
 from harness.sources.datasets.spec import DatasetSource
@@ -51,7 +53,10 @@ class Scoring(Strict):
         default=("rouge1", "rouge2", "rougeL", "rougeLsum"), min_length=1
     )
     use_stemmer: bool = True
-    """Porter stemming, as in most published ROUGE numbers (ROUGE-1.5.5 -m)."""
+    """Stem words longer than 3 characters before matching; `stemmer` says with what."""
+    stemmer: Literal["porter", "rouge155"] = "porter"
+    """porter: rouge-score's (nltk's Porter stemmer; close to, but not, ROUGE-1.5.5 -m); rouge155:
+    ROUGE-1.5.5.pl -m exactly (WordNet 2.0 exception lists, then the script's Porter variant)."""
     multi_reference: Literal["max", "model_average"] = "max"
     """max: best F over the references (rouge-score's score_multi); model_average: ROUGE-1.5.5's
     default -f A (hits and counts summed over all references)."""
@@ -61,12 +66,14 @@ class Scoring(Strict):
     """How rougeLsum finds sentences: pysbd rules, or the text's own lines."""
     bootstrap_resamples: int = Field(default=1000, ge=1, le=MAX_RESAMPLES)
     """Resamples of the seeded percentile bootstrap behind every 95% interval (seed: the run's)."""
+    summary_stats: SummaryStatsOptions = SummaryStatsOptions()
+    """The summary statistics' settings: which tokens coverage and density count (metrics/summary_stats.py)."""
 
 
     def rouge_options(self):
         from harness.metrics.rouge import RougeOptions
 
-        return RougeOptions(tuple(self.rouge_types), self.use_stemmer, self.multi_reference, self.tokenizer, self.sentence_split)
+        return RougeOptions(tuple(self.rouge_types), self.use_stemmer, self.multi_reference, self.tokenizer, self.sentence_split, self.stemmer)
 
 
 class RayExecutor(Strict):
@@ -111,7 +118,7 @@ class RunConfig(Strict):
         scoring = info.data.get("scoring")  # absent when scoring itself failed (that error is reported)
         metrics = metrics_by_task(scoring) if scoring is not None else None
         for key in gates:
-            check_gate_key(key, metrics, summary_note=" (the configured scoring.rouge_types)")
+            check_gate_key(key, metrics, summary_note=" (the configured scoring.rouge_types and fact_recall)")
         return gates
 
     @model_validator(mode="after")
@@ -173,7 +180,8 @@ def load_config(path: str | Path) -> RunConfig:
         plugin, value = EVAL_SOURCES.get(key), getattr(config, key, None)
         if value is not None and plugin.resolve_paths is not None:
             update[key] = plugin.resolve_paths(value, base)
-    return config.model_copy(update=update)
+    # few-shot pools are files named relative to the config: read and checked now (exit 2)
+    return resolve_pools(config.model_copy(update=update), path)
 
 
 def _join(base: Path, path: Path) -> Path:

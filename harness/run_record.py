@@ -112,22 +112,30 @@ class ScoringInfo(_Part):
     rouge_types: list[str]
     """The ROUGE types scored, e.g. ["rouge1", "rouge2", "rougeL", "rougeLsum"]."""
     use_stemmer: bool | None = None
-    """Porter stemming before matching (ROUGE-1.5.5 -m)."""
+    """Stemming before matching (words longer than 3 characters); `stemmer` says which."""
     multi_reference: str | None = None
     """How several references combine: "max" (best F) or "model_average" (ROUGE-1.5.5 -f A)."""
     tokenizer: str | None = None
     """"default" (rouge-score's, ASCII only) or "unicode"."""
     sentence_split: str | None = None
     """rougeLsum's sentence splitting: "pysbd" or "newline"."""
+    stemmer: str | None = None
+    """"porter" (rouge-score's, nltk) or "rouge155" (ROUGE-1.5.5.pl -m); absent in reports written before it existed."""
     signature: dict[str, str]
     """Scorer signatures by task ({"rouge": ..., "qa": ...}): `compare` refuses runs whose signatures differ."""
     rouge: str
     """The ROUGE signature in words."""
+    fact_recall: str | None = None
+    """How a summary's fact_recall is computed, in words; absent in reports written before that scorer."""
     qa: str
     """The QA normalisation in words."""
     metrics: dict[str, list[str]] | None = None
     """{task: the metric names its scorers produced}, in display order (the leaderboard's
     columns); absent in reports written before scorers were registered."""
+    summary_stats: dict[str, str] | None = None
+    """Which tokens the summary statistics' coverage and density counted: {"setting": "auto",
+    "spacy" or "builtin" (the config's), "tokenizer": "spacy-<version>-en" or "builtin" (what
+    ran), "description": the same in words}; absent in reports written before the setting."""
 
 
 class Timing(_Part):
@@ -145,6 +153,33 @@ class Timing(_Part):
     """Items whose output came from the generation cache."""
 
 
+class ServedEfficiency(_Part):
+    """A model behind a server (`backend: openai`): the server's `usage` fields and the client's clock."""
+
+    requests: int
+    """Requests answered in this run (retries not counted)."""
+    seconds: NUMBER
+    """From the first request sent to the last answer."""
+    requests_per_second: NUMBER | None = None
+    """requests / seconds; null when nothing was answered."""
+    prompt_tokens: int
+    """Sum of the answers' usage.prompt_tokens."""
+    completion_tokens: int
+    """Sum of the answers' usage.completion_tokens."""
+    completion_tokens_per_second: NUMBER | None = None
+    """completion_tokens / seconds: the throughput the server gave this run."""
+    median_latency_seconds: NUMBER | None = None
+    """Median time from sending a request to its answer."""
+    concurrency: int
+    """The configured limit of requests in flight."""
+    concurrency_reached: int
+    """The most requests that were in flight at once."""
+    retries: int
+    """Requests sent again after a connection error, 429 or 5xx."""
+    usage_missing: int
+    """Answers without a usage field (their tokens are not counted)."""
+
+
 class Efficiency(_Part):
     """Prefill and decode throughput and peak memory, from the backend; {} when the model never loaded."""
 
@@ -158,6 +193,8 @@ class Efficiency(_Part):
     """Generated tokens per second of decoding; null when nothing was decoded."""
     peak_memory_mb: NUMBER | None = None
     """Peak accelerator memory on CUDA, else the process's peak resident set size, in MB."""
+    served: ServedEfficiency | None = None
+    """Only for a served model (backend: openai); its prefill/decode_tokens are the usage sums."""
 
 
 class MetricSummary(_Part):
@@ -177,7 +214,7 @@ class ModelReport(_Part):
     name: str
     """The model's name in the config."""
     backend: str
-    """"hf" (transformers) or "lead" (the Lead-k baseline)."""
+    """"hf" (transformers), "openai" (a model behind an OpenAI-compatible server), "lead" (the Lead-k baseline), or a plugin's name."""
     status: Literal["ok", "failed"]
     """"failed" when it failed to load or generate; its scores are then empty."""
     error: str | None = None
@@ -191,8 +228,8 @@ class ModelReport(_Part):
     efficiency: Efficiency = Field(default_factory=Efficiency)
     """Throughput and peak memory."""
     metrics: dict[str, dict[str, MetricSummary] | None]
-    """{task: {metric: summary}}; ROUGE F for "summary", exact_match, f1, contains for "qa" (all 0..1,
-    higher is better); a task the backend does not do (Lead-k's qa) is null."""
+    """{task: {metric: summary}}; ROUGE F and fact_recall for "summary", exact_match, f1, contains for "qa"
+    (all 0..1, higher is better); a task the backend does not do (Lead-k's qa) is null."""
     per_article: dict[str, dict[str, dict[str, MetricSummary]] | None] = Field(default_factory=dict)
     """{task: {article_id: {metric: summary}}}."""
     qa_verdicts: dict[str, NUMBER] | None = None
@@ -227,6 +264,19 @@ class PairwiseDelta(_Part):
     """Why significance is null ("too few items to test (n = 1)"); null otherwise."""
 
 
+class ReferenceFacts(_Part):
+    """The key facts one reference summary carries: the yardstick for the models' fact_recall."""
+
+    fact_recall: NUMBER
+    """Share of the article's questions whose gold answer or an alias occurs in the reference as whole tokens (SQuAD v1.1 normalisation)."""
+    carried: int
+    """Number of those questions."""
+    facts: int
+    """Number of the article's questions."""
+    matched: dict[str, str | None]
+    """{question_id: the answer found in the reference, as written in the eval set; null when none was}."""
+
+
 class Report(_Part):
     """report.json: scores, provenance and how they were computed, for machines (CI)."""
 
@@ -244,6 +294,10 @@ class Report(_Part):
     """Every model of the config, in order (only those that finished when the run was interrupted)."""
     pairwise: list[PairwiseDelta] = Field(default_factory=list)
     """Every pair of models on every metric they share."""
+    reference_fact_recall: dict[str, dict[str, ReferenceFacts]] | None = None
+    """fact_recall of the eval set's own reference summaries, {article_id: {reference_id: ...}},
+    for every article with references and questions (an article without questions has no facts
+    and is left out); absent when the run does not score fact_recall."""
 
 
 # --- predictions.jsonl -----------------------------------------------------------------------
@@ -269,10 +323,15 @@ class Prediction(_Part):
     output: str
     """The post-processed output that was scored."""
     scores: dict[str, NUMBER]
-    """{metric: score}, higher is better: ROUGE F per type for a summary; exact_match, f1, contains for an answer."""
+    """{metric: score}, higher is better: ROUGE F per type and fact_recall for a summary (no fact_recall
+    when the article has no questions); exact_match, f1, contains for an answer."""
     trace: dict[str, Any] = Field(default_factory=dict)
-    """How the scores were reached: the best reference per ROUGE type; for qa the normalised
-    prediction and gold answers, the answer that matched each metric, and the verdict."""
+    """How the scores were reached: for a summary the best reference per ROUGE type and `facts`, one
+    entry per question of the article (question_id, question, answers: gold first, matched: the
+    answer found in the summary or null; [] without questions); for qa `extraction` (the
+    post-processing steps that changed the raw output, in order, each `{step, before, after}`, and
+    the `regex` step with `matched`), the normalised prediction and gold answers, the answer that
+    matched each metric, and the verdict."""
     stats: dict[str, Any] = Field(default_factory=dict)
     """Summary statistics (words, compression, novel n-grams, ...); empty for qa."""
     new_tokens: int

@@ -136,7 +136,7 @@ def test_the_format_is_indented_utf8_json(lead_run):
     assert "서울에서" in predictions and "\\u" not in predictions, "non-ASCII text is written as UTF-8, not escaped"
     assert "lead-run-서울" in text and "\\u" not in text
     keys = list(json.loads(text))
-    assert keys == ["schema_version", "provenance", "eval_set", "scoring", "config", "models", "pairwise"]
+    assert keys == ["schema_version", "provenance", "eval_set", "scoring", "config", "models", "pairwise", "reference_fact_recall"]
     assert list(json.loads(text)["models"][0]) == [
         "name", "backend", "status", "error", "source", "timing", "truncated_items", "efficiency",
         "metrics", "per_article", "qa_verdicts", "summary_statistics",

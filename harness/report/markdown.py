@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 
+from harness.metrics.facts import fact_recall, key_facts
+from harness.postprocess import extraction_steps
 from harness.records import RunResult
 from harness.report import format as fmt
 from harness.report import leaderboard
+from harness.scorers.fact_recall import in_run as scores_facts
+from harness.scorers.fact_recall import recorded_facts
 
 LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 """Every character str.splitlines() breaks at (CR LF, a bare CR, VT, FF, U+001C-U+001E, U+0085, U+2028, U+2029):
@@ -164,7 +168,23 @@ def _timing(run: RunResult) -> list[str]:
         ])
     header = ["model", "load s", "generation s", "new tokens", "new tok/s", "prefill tok/s", "decode tok/s", "peak MB", "cached"]
     notes = "Peak memory on CPU is the process's peak resident set (all models so far); cached: outputs taken from the generation cache."
-    return ["## Efficiency", "", *_table(header, rows), "", notes, ""]
+    return ["## Efficiency", "", *_table(header, rows), "", notes, "", *_served(run)]
+
+
+def _served(run: RunResult) -> list[str]:
+    """Models behind a server: its usage counts and the client's clock (no prefill/decode split)."""
+    served = [(m.name, m.efficiency["served"]) for m in run.models if (m.efficiency or {}).get("served")]
+    if not served:
+        return []
+    show = fmt.number
+    rows = [[
+        name, str(s["requests"]), show(s["requests_per_second"], "{:.2f}"), str(s["prompt_tokens"]), str(s["completion_tokens"]),
+        show(s["completion_tokens_per_second"], "{:.1f}"), show(s["median_latency_seconds"], "{:.3f}"),
+        f"{s['concurrency_reached']} / {s['concurrency']}", str(s["retries"]),
+    ] for name, s in served]
+    header = ["model", "requests", "requests/s", "prompt tokens", "completion tokens", "completion tok/s", "median latency s", "concurrency reached / limit", "retries"]
+    notes = "Tokens are the server's own `usage` counts; times are the client's, from the first request sent to the last answer."
+    return ["## Served models", "", *_table(header, rows), "", notes, ""]
 
 
 def _items_by_model(run: RunResult, article_id: str, task: str) -> dict[str, dict]:
@@ -186,6 +206,7 @@ def _article_section(run: RunResult, article) -> list[str]:
             if item is not None:
                 rows.append([model, item.output, *(fmt.score(item.scores.get(t)) for t in rouge_types)])
         out += _table(["model", "summary", *rouge_types], rows) + [""]
+        out += _facts_section(run, article)
     if article.questions:
         by_model = _items_by_model(run, article.id, "qa")
         rows = []
@@ -201,4 +222,60 @@ def _article_section(run: RunResult, article) -> list[str]:
                     row.append(f"{item.output} (EM {fmt.score(item.scores.get('exact_match'), 0)}, F1 {fmt.score(item.scores.get('f1'), 2)})")
             rows.append(row)
         out += ["### Questions", "", *_table(["question", "gold", *(m.name for m in run.models)], rows), ""]
+        out += _extraction_section(run, article, by_model)
     return out
+
+
+def _extraction_section(run: RunResult, article, by_model: dict[str, dict]) -> list[str]:
+    """How each answer of the article became the scored one: the steps of its trace (every post-processing
+    step that changed it, and every `regex` step; harness/postprocess.py), one row each; nothing when there are none."""
+    rows = []
+    for question in article.questions:
+        for m in run.models:
+            item = by_model[m.name].get(question.id)
+            for step in extraction_steps(item.trace) if item is not None else []:
+                name = step["step"] if step["matched"] else f"{step['step']} (no match: scored as empty)"
+                rows.append([question.id, m.name, name, _breaks_shown(step["before"]), _breaks_shown(step["after"])])
+    if not rows:
+        return []
+    note = ("The post-processing steps (`tasks.qa.postprocess`) that changed an answer, and every `regex` step, in the order "
+            "they ran, after white space at both ends was removed; ↵ marks a line break.")
+    return ["### Answer extraction", "", note, "", *_table(["question", "model", "step", "before", "after"], rows), ""]
+
+
+def _breaks_shown(text: str) -> str:
+    """A table cell turns line breaks into spaces; `first_line` is about them, so they stay visible."""
+    return LINE_BREAKS.sub(" ↵ ", text)
+
+
+CARRIED, MISSED = "✓", "✗"
+
+
+def _facts_section(run: RunResult, article) -> list[str]:
+    """Which key facts (the article's questions) each summary carries: the references' own
+    fact_recall first (the yardstick, computed from the eval set), then a grid of facts × summaries
+    from each summary's recorded trace."""
+    if not scores_facts(run.scoring):
+        return []
+    if not article.questions:
+        return ["No questions for this article, so no key facts: its summaries have no fact_recall (not 0).", ""]
+    references = [(r, key_facts(r.text, article.questions)) for r in article.references]
+    carried = lambda facts: sum(1 for f in facts if f["matched"] is not None)  # noqa: E731
+    ref_rows = [[r.id, str(len(r.text.split())), fmt.score(fact_recall(facts)), f"{carried(facts)} of {len(facts)}"] for r, facts in references]
+    columns: list[tuple[str, dict | None]] = [(f"{r.id} (reference)", {f["question_id"]: f["matched"] for f in facts}) for r, facts in references]
+    for model, items in _items_by_model(run, article.id, "summary").items():
+        item = items.get(article.id)
+        if item is not None:
+            facts = recorded_facts(item.trace)
+            columns.append((model, None if facts is None else {f["question_id"]: f["matched"] for f in facts}))
+    rows = []
+    for question in article.questions:
+        # –: no recorded facts for that summary (or none for this question: scored against another eval set)
+        cells = [fmt.MISSING if matched is None or question.id not in matched else f"{CARRIED} {matched[question.id]}" if matched[question.id] else MISSED
+                 for _, matched in columns]
+        rows.append([f"{question.id}: {question.question}", question.answers[0], *cells])
+    note = (f"{CARRIED}: the summary carries the fact, the answer shown (the gold or an alias) occurring in it as whole words after SQuAD "
+            f"normalisation; {MISSED}: it does not. A summary's fact_recall is its share of {CARRIED}.")
+    return ["**Reference summaries: fact_recall** (the yardstick: the same measure on the hand-written references)", "",
+            *_table(["reference", "words", "fact_recall", "facts carried"], ref_rows), "",
+            "**Key facts**", "", *_table(["fact", "gold", *(name for name, _ in columns)], rows), "", note, ""]

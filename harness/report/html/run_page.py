@@ -9,13 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from harness.metrics.qa import VERDICTS
+from harness.postprocess import extraction_steps
 from harness.records import TASKS, Article, RunResult, ScoredItem
 from harness.report import format as fmt
 from harness.report import leaderboard
 from harness.report.html.env import metric_label, render
+from harness.report.html.facts import fact_view, question_anchor, reference_views
 from harness.report.markdown import STAT_LABELS
 from harness.report.svg_chart import Point, interval_chart, model_colours
 from harness.report.text_marks import shared_ngram_segments
+from harness.scorers.fact_recall import in_run as scores_facts
+from harness.scorers.fact_recall import recorded_facts
 
 VERDICT_TEXT = {
     "exact": "the answer is a gold answer (exact match)",
@@ -48,6 +52,9 @@ def run_context(run: RunResult) -> dict:
     items = {m.name: {_key(i): i for i in m.items} for m in run.models}
     prov = run.provenance
     config_path = prov.get("config_path") or ""
+    qa_grid = _qa_grid(run, items)
+    facts_on = scores_facts(run.scoring)
+    anchors = {row["anchor"] for group in qa_grid for row in group["rows"]}  # the QA grid's rows a fact can link to
     return {
         "title": f"Evaluation report · {Path(config_path).stem}" if config_path else "Evaluation report",
         "run": run,
@@ -63,10 +70,11 @@ def run_context(run: RunResult) -> dict:
         "verdict_names": list(VERDICTS),
         "verdict_text": VERDICT_TEXT,
         "qa_models": names,
-        "qa_grid": _qa_grid(run, items),
-        "articles": [_article(run, article, items) for article in run.articles],
+        "qa_grid": qa_grid,
+        "articles": [_article(run, article, items, anchors if facts_on else None) for article in run.articles],
         "summary_statistics": _summary_statistics(run),
         "efficiency": _efficiency(run),
+        "served": [(m.name, m.efficiency["served"]) for m in run.models if (m.efficiency or {}).get("served")],
         "scoring": run.scoring,
         "config_json": json.dumps(run.config, indent=2, ensure_ascii=False, default=str),
         "provenance_rows": _provenance_rows(prov),
@@ -160,13 +168,14 @@ def _qa_grid(run: RunResult, items: dict) -> list[dict]:
                         "verdict": trace.get("verdict", "unknown"),
                         "output": item.output,
                         "raw": item.generation.raw_output,
+                        "extraction": extraction_steps(trace),  # the post-processing steps from raw to output
                         "normalized": trace.get("normalized_prediction"),
                         "golds": trace.get("normalized_answers") or [],
                         # which accepted answer gave each metric its score (None when it was 0)
                         "matched": [(metric, alias) for metric, alias in (trace.get("matched_answer") or {}).items() if alias],
                         "scores": item.scores,
                     })
-            rows.append({"question": question, "cells": cells})
+            rows.append({"question": question, "cells": cells, "anchor": question_anchor(article.id, question.id)})
         means = []
         for model in run.models:
             per = ((model.per_article or {}).get("qa") or {}).get(article.id) or {}
@@ -176,7 +185,8 @@ def _qa_grid(run: RunResult, items: dict) -> list[dict]:
     return groups
 
 
-def _article(run: RunResult, article: Article, items: dict) -> dict:
+def _article(run: RunResult, article: Article, items: dict, anchors: set[str] | None) -> dict:
+    """One article's summaries; with `anchors` (the run scores fact_recall) also their key facts."""
     references = {r.id: r for r in article.references}
     rouge_types = [metric for task, metric in leaderboard.columns(run) if task == "summary"]  # every scorer's metrics
     summaries: list[dict[str, Any]] = []
@@ -189,7 +199,8 @@ def _article(run: RunResult, article: Article, items: dict) -> dict:
             kind = "na" if model.metrics.get("summary") is None else "missing"
             summaries.append({"model": model.name, "kind": kind})
             continue
-        best = (item.trace or {}).get("best_reference") or {}
+        best = (item.trace or {}).get("best_reference")
+        best = {t: r for t, r in best.items() if isinstance(r, str)} if isinstance(best, dict) else {}  # a damaged trace: no highlight
         against = next((t for t in HIGHLIGHT_PREFERENCE if t in best), next(iter(best), None))
         reference = references.get(best.get(against, "")) if against else None
         if reference is None and article.references:
@@ -205,8 +216,10 @@ def _article(run: RunResult, article: Article, items: dict) -> dict:
             "stats": [(STAT_LABELS.get(k, k), _stat(k, v)) for k, v in (item.stats or {}).items()],
             "raw_differs": item.generation.raw_output.strip() != item.output.strip(),
             "raw": item.generation.raw_output,
+            "facts": None if anchors is None else fact_view(article, recorded_facts(item.trace), anchors),
         })
-    return {"article": article, "summaries": summaries}
+    return {"article": article, "summaries": summaries, "facts_on": anchors is not None,
+            "reference_facts": [] if anchors is None else reference_views(article, anchors)}
 
 
 def _stat(key: str, value) -> str:
