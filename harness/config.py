@@ -48,6 +48,11 @@ MAX_RESAMPLES = 1_000_000
 
 
 
+class AnswerableFromSummary(Strict):
+    reader: str = Field(min_length=1)
+    """The name of a configured model (under `models:`) whose backend answers questions."""
+
+
 class Scoring(Strict):
     rouge_types: tuple[Literal["rouge1", "rouge2", "rougeL", "rougeLsum"], ...] = Field(
         default=("rouge1", "rouge2", "rougeL", "rougeLsum"), min_length=1
@@ -68,6 +73,9 @@ class Scoring(Strict):
     """Resamples of the seeded percentile bootstrap behind every 95% interval (seed: the run's)."""
     summary_stats: SummaryStatsOptions = SummaryStatsOptions()
     """The summary statistics' settings: which tokens coverage and density count (metrics/summary_stats.py)."""
+    answerable_from_summary: AnswerableFromSummary | None = None
+    """Off when absent: a reader model answers each article's questions from each summary alone
+    (harness/answerable.py); costs (questions x summarizing models) generations by the reader."""
 
 
     def rouge_options(self):
@@ -141,6 +149,23 @@ class RunConfig(Strict):
                 raise ValueError(f"model name {model.name!r} is used twice; names must be unique")
             seen.add(model.name)
         return self
+
+    @field_validator("scoring")
+    @classmethod
+    def _answerable_reader(cls, scoring, info: ValidationInfo):
+        option = scoring.answerable_from_summary
+        models = info.data.get("models")  # absent when models itself failed (that error is reported)
+        if option is None or models is None:
+            return scoring
+        key = "answerable_from_summary.reader"
+        model = next((m for m in models if m.name == option.reader), None)
+        if model is None:
+            raise ValueError(f"{key}: no model named {option.reader!r}; name one of models: {', '.join(m.name for m in models)}")
+        # a backend declares its tasks only once loaded, so the built-in that answers no questions is
+        # named here; a plugin's backend without "qa" is caught when it loads (its block then says so)
+        if isinstance(model, LeadModel):
+            raise ValueError(f"{key}: {option.reader!r} (backend {model.backend}) answers no questions; name a model whose backend does QA")
+        return scoring
 
     def task(self, model, task: str) -> TaskConfig:
         """The task settings for one model: its own override, else the run's."""

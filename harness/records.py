@@ -132,6 +132,9 @@ class ModelResult:
     """{task: {article_id: {metric: {"mean", "ci95", "n"}}}}."""
     qa_verdicts: dict[str, float] | None = None
     summary_statistics: dict[str, dict] | None = None
+    answerable_from_summary: dict | None = None
+    """With `scoring: answerable_from_summary`: the reader's EM/F1 on this model's summaries and
+    its upper bound (harness/answerable.py); None otherwise."""
 
     @property
     def tokens_per_second(self) -> float | None:

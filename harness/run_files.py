@@ -211,6 +211,7 @@ def run_result_of(run_dir: str | Path):
         result.per_article = entry.get("per_article", {})
         result.qa_verdicts = entry.get("qa_verdicts")
         result.summary_statistics = entry.get("summary_statistics")
+        result.answerable_from_summary = entry.get("answerable_from_summary")  # `report` re-renders it; rescore cannot redo it
         models.append(result)
     run = RunResult(report["provenance"], report["config"], report["scoring"], report["eval_set"], articles, models)
     # through the record, so keys an older file lacks (significance_note) get their defaults

@@ -208,6 +208,41 @@ class MetricSummary(_Part):
     """Number of items averaged."""
 
 
+class UpperBound(_Part):
+    """The reader's own QA score with the full article as context, over the same questions."""
+
+    exact_match: NUMBER
+    """Mean exact match (0..1)."""
+    f1: NUMBER
+    """Mean token F1 (0..1)."""
+    n: int
+    """Questions averaged."""
+
+
+class AnswerableFromSummary(_Part):
+    """scoring.answerable_from_summary: the reader model's answers to the article's questions with
+    this model's summary as its only context (QAGS / QuestEval with fixed questions)."""
+
+    reader: str
+    """The reader model's name in the config."""
+    status: Literal["ok", "failed"]
+    """"failed" when the reader failed to load or generate; the scores are then absent."""
+    error: str | None = None
+    """What failed; null when status is "ok"."""
+    exact_match: MetricSummary | None = None
+    """Exact match of the reader's answers against the gold answers (SQuAD v1.1 normalisation), over every question of every summarized article."""
+    f1: MetricSummary | None = None
+    """Token F1 of the same answers."""
+    upper_bound: UpperBound | None = None
+    """The reader's EM/F1 with the full article, over the same questions; null when the reader did not run in this run or failed."""
+    questions: int | None = None
+    """Questions the reader answered from this model's summaries."""
+    reader_new_tokens: int | None = None
+    """Tokens the reader generated for them in this run (cached answers not counted)."""
+    reader_cached_items: int | None = None
+    """Answers that came from the generation cache."""
+
+
 class ModelReport(_Part):
     """One model of the run: its status, where its weights came from, time and scores."""
 
@@ -237,6 +272,8 @@ class ModelReport(_Part):
     summary_statistics: dict[str, MetricSummary] | None = None
     """Descriptive statistics of the summaries (words, compression, novel n-grams, coverage,
     density), not scores; null without summaries."""
+    answerable_from_summary: AnswerableFromSummary | None = None
+    """Only with scoring.answerable_from_summary, for a model that wrote summaries: how well the reader answers the questions from them."""
 
 
 class PairwiseDelta(_Part):
@@ -331,7 +368,9 @@ class Prediction(_Part):
     answer found in the summary or null; [] without questions); for qa `extraction` (the
     post-processing steps that changed the raw output, in order, each `{step, before, after}`, and
     the `regex` step with `matched`), the normalised prediction and gold answers, the answer that
-    matched each metric, and the verdict."""
+    matched each metric, and the verdict. With scoring.answerable_from_summary a summary's trace has
+    `answerable`: per question of the article the reader's answer from the summary alone (question_id,
+    question, answers, prompt, raw_output, output, exact_match, f1, cached)."""
     stats: dict[str, Any] = Field(default_factory=dict)
     """Summary statistics (words, compression, novel n-grams, ...); empty for qa."""
     new_tokens: int

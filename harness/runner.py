@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from harness import fewshot
+from harness import answerable, fewshot
 from harness.backends import backend_plugin, load_backend
 from harness.backends.weights import cache_dir
 from harness.cache import GenerationCache, NoCache, check_cache
@@ -162,6 +162,9 @@ def execute(plan: Plan, console: Console, checkpoint=None) -> tuple[RunResult, P
             # scored as soon as it is done: an interrupted run reports every model it lists scored
             score_run(run, config, outputs, failed, pairwise=False)
             run.models.append(result)
+        checkpoint()
+        with run_dir_set(run_dir):  # the reader reads every summary once all are written (scoring.answerable_from_summary)
+            answerable.run_phase(plan, run, cache, console, _load, _generate)
         checkpoint()
         provenance["complete"] = True
         score_run(run, config, [], failed)  # every model is scored: now the pairwise differences

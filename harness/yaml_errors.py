@@ -17,7 +17,6 @@ from pydantic import BaseModel, ValidationError
 from harness.errors import HarnessError
 from harness.textfile import FileMessages, read_text
 
-
 SERVER_NAMES = ("vllm", "sglang", "tgi", "llama.cpp", "llamacpp", "llama-cpp", "ollama", "lmstudio")
 """Servers users name as a backend; each speaks the OpenAI API."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.answerable import block_of as answerable_block
 from harness.metrics.facts import reference_fact_recall
 from harness.records import SCHEMA_VERSION, ModelResult, RunResult
 from harness.run_record import Prediction, Report
@@ -16,7 +17,7 @@ from harness.scorers.fact_recall import in_run as scores_facts
 
 
 def _model_entry(model: ModelResult) -> dict:
-    return {
+    entry = {
         "name": model.name,
         "backend": model.backend,
         "status": model.status,
@@ -36,6 +37,9 @@ def _model_entry(model: ModelResult) -> dict:
         "qa_verdicts": model.qa_verdicts,
         "summary_statistics": model.summary_statistics,
     }
+    if (block := answerable_block(model)) is not None:  # only when the option is on: older readers see no new key
+        entry["answerable_from_summary"] = block
+    return entry
 
 
 def _round(value, digits: int = 3):

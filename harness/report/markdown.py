@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from harness import answerable
 from harness.metrics.facts import fact_recall, key_facts
 from harness.postprocess import extraction_steps
 from harness.records import RunResult
@@ -79,7 +80,7 @@ def report_markdown(run: RunResult) -> str:
         out += ["Articles cut to fit the context window (`context_overflow: truncate`; the end of the article was dropped): "
                 + "; ".join(f"{_cell(m.name)}: {m.truncated_items} item(s)" for m in truncated)
                 + ". Their scores are on shortened articles; predictions.jsonl has `truncated_tokens` per item.", ""]
-    out += _pairwise(run) + _verdicts(run) + _summary_statistics(run) + _per_article(run)
+    out += _pairwise(run) + _verdicts(run) + _summary_statistics(run) + _answerable(run) + _per_article(run)
     failed = [m for m in run.models if m.status != "ok"]
     if failed:
         out += ["## Failed models", ""] + [f"- **{_cell(m.name)}**: {_cell(m.error)}" for m in failed] + [""]
@@ -133,6 +134,13 @@ def _summary_statistics(run: RunResult) -> list[str]:
             "(how abstractive); repeated: share repeating an earlier n-gram (loops); coverage and density: extractive "
             "fragments of Grusky et al. (2018), as HELM reports them.")
     return ["## Summary statistics", "", *_table(["model", *(STAT_LABELS[k] for k in keys)], rows), "", note, ""]
+
+
+def _answerable(run: RunResult) -> list[str]:
+    rows = answerable.table_rows(run)
+    if not rows:
+        return []
+    return ["## Answerable from the summary", "", *_table(answerable.HEADER, rows), "", answerable.NOTE, ""]
 
 
 def _per_article(run: RunResult) -> list[str]:

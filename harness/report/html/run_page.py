@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from harness import answerable
 from harness.metrics.qa import VERDICTS
 from harness.postprocess import extraction_steps
 from harness.records import TASKS, Article, RunResult, ScoredItem
@@ -73,6 +74,7 @@ def run_context(run: RunResult) -> dict:
         "qa_grid": qa_grid,
         "articles": [_article(run, article, items, anchors if facts_on else None) for article in run.articles],
         "summary_statistics": _summary_statistics(run),
+        "answerable": {"header": answerable.HEADER, "rows": answerable.table_rows(run), "note": answerable.NOTE},
         "efficiency": _efficiency(run),
         "served": [(m.name, m.efficiency["served"]) for m in run.models if (m.efficiency or {}).get("served")],
         "scoring": run.scoring,
