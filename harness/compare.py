@@ -52,7 +52,7 @@ def check_comparable(baseline: Side, candidate: Side) -> None:
     """Refuse reports that were scored differently or on different eval sets."""
     problems = []
     b_sig, c_sig = baseline.report["scoring"].get("signature"), candidate.report["scoring"].get("signature")
-    if b_sig != c_sig:
+    if not same_scoring(b_sig, c_sig):
         problems.append(f"scorer signatures differ ({b_sig} vs {c_sig})")
     b_set, c_set = baseline.report["eval_set"]["sha256"], candidate.report["eval_set"]["sha256"]
     if not same_eval_set(baseline.report["eval_set"], candidate.report["eval_set"]):
@@ -60,6 +60,17 @@ def check_comparable(baseline: Side, candidate: Side) -> None:
     if problems:
         raise HarnessError(f"{candidate.path / 'report.json'}: not comparable with {baseline.path / 'report.json'}: "
                            + "; ".join(problems) + " (pass --force to compare anyway)")
+
+
+def same_scoring(baseline: object, candidate: object) -> bool:
+    """Whether two reports' scorer signatures ({scorer: signature}) agree on every scorer both
+    have. A scorer only one report has (a metric added to the harness after the baseline was
+    made, or a plugin installed on one side) is no difference: its metrics exist on one side
+    only, so no delta pairs them and a gate on one fails as absent from the baseline."""
+    if isinstance(baseline, dict) and isinstance(candidate, dict):
+        shared = baseline.keys() & candidate.keys()
+        return bool(shared) and all(baseline[name] == candidate[name] for name in shared)
+    return baseline == candidate
 
 
 def model_pairs(baseline: Side, candidate: Side, explicit: list[str]) -> list[tuple[str, str]]:
@@ -217,7 +228,8 @@ def pairwise_within_run(models, resamples: int = 1000, seed: int = 0) -> list[di
         for second in names[index + 1:]:
             shared = [k for k in scored[first] if k in scored[second]]
             for task, metric in _metrics(scored[first], scored[second], shared):
-                keys = [k for k in shared if k[1] == task]
+                # an item may lack a metric (fact_recall of an article without questions)
+                keys = [k for k in shared if k[1] == task and metric in scored[first][k] and metric in scored[second][k]]
                 delta = _delta(first, second, task, metric, [scored[first][k][metric] for k in keys],
                                [scored[second][k][metric] for k in keys], resamples, seed)
                 out.append({"a": first, "b": second, "task": task, "metric": metric, "n": delta.n, "delta_b_minus_a": delta.delta,
