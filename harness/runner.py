@@ -18,7 +18,7 @@ from harness import answerable, fewshot
 from harness.backends import backend_plugin, load_backend
 from harness.backends.weights import cache_dir
 from harness.cache import GenerationCache, NoCache, check_cache
-from harness.compare import load_side
+from harness.compare import load_side, same_scoring
 from harness.config import RunConfig, load_config
 from harness.errors import HarnessError
 from harness.evalset import same_eval_set
@@ -115,7 +115,7 @@ def _check_baseline(path: Path, config: RunConfig, eval_set_info: dict | None) -
     problems = []
     scoring, eval_set = report.get("scoring"), report.get("eval_set")
     signature = describe(config.scoring, config.seed)["signature"]
-    if isinstance(scoring, dict) and scoring.get("signature") != signature:
+    if isinstance(scoring, dict) and not same_scoring(scoring.get("signature"), signature):
         problems.append(f"scorer signatures differ ({scoring.get('signature')} vs {signature})")
     if isinstance(eval_set, dict) and eval_set_info is not None and not same_eval_set(eval_set, eval_set_info):
         problems.append(f"eval sets differ (sha256 {str(eval_set.get('sha256'))[:12]} vs {str(eval_set_info.get('sha256'))[:12]})")

@@ -341,3 +341,14 @@ def test_ctrl_c_during_start_up_exits_130_without_a_traceback(tmp_path):
             assert "Interrupted" in stderr, stderr
         codes.append(process.returncode)
     assert 130 in codes, codes
+
+
+def test_the_committed_baseline_passes_the_pre_flight_of_the_default_config(tmp_path):
+    # baselines/default was made before fact_recall existed: its signatures lack that scorer, which is
+    # no difference (compare.same_scoring), so .ci/eval-against-baseline's --baseline must not refuse it
+    from harness.runner import prepare
+
+    from conftest import ROOT
+
+    plan = prepare(ROOT / "configs" / "default.yaml", output_dir=tmp_path, use_cache=False, baseline=ROOT / "baselines" / "default")
+    assert [m.name for m in plan.models] == ["smollm2-135m-instruct", "gemma-3-270m", "lead-3"]
