@@ -7,6 +7,7 @@ items, p-values from a paired sign-flip permutation test (metrics/stats.py); bot
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from harness.compare_record import CI_METHOD, P_VALUE_METHOD, ChangedSummary, Co
 from harness.errors import HarnessError
 from harness.evalset import same_eval_set
 from harness.gates import Gate, check_gate_key
+from harness.metrics import mde as mde_of
 from harness.metrics import stats
 from harness.run_files import read_run
 
@@ -159,11 +161,14 @@ def _metrics(b_items, c_items, shared) -> list[tuple[str, str]]:
 def _delta(base_model, cand_model, task, metric, base, cand, resamples, seed) -> MetricDelta:
     paired = stats.paired_bootstrap(base, cand, resamples=resamples, seed=seed)
     p_value = stats.paired_permutation_pvalue(base, cand, seed=seed) if base else None
-    mde = stats.min_detectable_effect(len(base), paired["sd_diff"]) if paired["sd_diff"] is not None else None
+    # the gate's power against a regression, not against this candidate: metrics/mde.py says why;
+    # one item leaves no test any power (infinite), none leaves nothing to say (None)
+    mde = mde_of.comparison_mde(base, paired["sd_diff"]) if len(base) >= 2 else math.inf if base else None
     mean = lambda values: sum(values) / len(values) if values else None  # noqa: E731
     significant, note = stats.significance(len(base), paired["ci"], p_value)
     return MetricDelta(baseline_model=base_model, candidate_model=cand_model, task=task, metric=metric, n=len(base), baseline_mean=mean(base),
-                       candidate_mean=mean(cand), delta=paired["delta"], ci=paired["ci"], p_value=p_value, sd_diff=paired["sd_diff"], mde=mde,
+                       candidate_mean=mean(cand), delta=paired["delta"], ci=paired["ci"], p_value=p_value, sd_diff=paired["sd_diff"],
+                       baseline_sd=mde_of.baseline_sd(base), mde=mde,
                        significant=significant, significance_note=note)
 
 
@@ -182,7 +187,7 @@ def _apply(key: str, gate: Gate, delta: MetricDelta) -> list[GateResult]:
                     "or set require_significance: false to gate on the point estimate")
         elif too_large and not failed:
             why += ": not significant"
-        out.append(GateResult(kind="max_drop", threshold=gate.max_drop, passed=not failed, detail=why, mde=delta.mde, untestable=untestable, **common))
+        out.append(GateResult(kind="max_drop", threshold=gate.max_drop, passed=not failed, detail=why, mde=delta.mde, n=delta.n, untestable=untestable, **common))
     if gate.min is not None:
         value = delta.candidate_mean
         passed = value is not None and value >= gate.min

@@ -56,9 +56,13 @@ class MetricDelta(_Part):
     """Two-sided p-value of the paired sign-flip permutation test; null without shared items."""
     sd_diff: NUMBER | None
     """Standard deviation of the paired differences; null with fewer than two items."""
+    baseline_sd: NUMBER | None = None
+    """Standard deviation (n-1) of the baseline's per-item scores; null with fewer than two items."""
     mde: MDE | None
-    """Smallest drop detectable at 80% power with these n items and this paired spread; Infinity when n < 2,
-    null when the spread is unknown."""
+    """Minimum detectable effect: the smallest drop a paired two-sided test at alpha 0.05 detects with 80% power on
+    these n items, (z_0.975 + z_0.8) * sd_D / sqrt(n) with sd_D = max(sqrt(2) * baseline_sd, sd_diff): the candidate
+    treated as an independent re-draw with the baseline's spread (harness/metrics/mde.py). A property of the eval set
+    and the baseline, not of this candidate. Infinity with one item (no test has any power), null with none."""
     significant: bool | None = None
     """p < ALPHA and the interval excludes 0; None when n is too small for any test to decide."""
     significance_note: str | None = None
@@ -91,7 +95,9 @@ class GateResult(_Part):
     detail: str
     """The numbers behind the verdict, in words."""
     mde: MDE | None = None
-    """For "max_drop": the delta's `mde` (smallest drop detectable at 80% power); null otherwise."""
+    """For "max_drop": the delta's `mde`, the smallest drop this gate detects with 80% power; null otherwise."""
+    n: int | None = None
+    """For "max_drop": the number of items the delta was computed on; null otherwise."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -99,11 +105,22 @@ class GateResult(_Part):
         """The check as text for display: "max_drop=0.1", "min=0.5", "complete" or "present"."""
         return self.kind if self.threshold is None else f"{self.kind}={self.threshold}"
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def underpowered(self) -> bool:
-        """A max_drop gate whose minimum detectable drop exceeds its max_drop: too few items to
-        catch a regression of that size."""
+        """A max_drop gate whose minimum detectable effect exceeds its max_drop: too few items (or too
+        much spread) to catch a regression of that size."""
         return self.kind == "max_drop" and self.mde is not None and self.threshold is not None and self.mde > self.threshold
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def warning(self) -> str | None:
+        """For an underpowered gate, the line every output prints: "this gate cannot see a drop of
+        <max_drop> on <n> items (MDE <mde>)"; null otherwise."""
+        if not self.underpowered:
+            return None
+        items = "? items" if self.n is None else f"{self.n} item{'' if self.n == 1 else 's'}"
+        return f"this gate cannot see a drop of {self.threshold:g} on {items} (MDE {self.mde:.4f})"
 
 
 class ChangedSummary(_Part):

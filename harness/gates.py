@@ -3,6 +3,8 @@
 A gate names a task and a metric. `max_drop` fails when the candidate's mean falls by more than
 that *and* the paired 95% interval of the delta excludes 0 (set `require_significance: false`
 to gate on the point estimate alone); `min` fails when the candidate's mean is below it.
+Every max_drop gate is reported with its minimum detectable effect (harness/metrics/mde.py): a
+gate whose MDE exceeds its max_drop is too small an eval set to see that drop, and says so.
 """
 
 from __future__ import annotations

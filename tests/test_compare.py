@@ -2,6 +2,7 @@
 
 import json
 import random
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -286,12 +287,11 @@ def test_compare_json_is_the_models_dump_and_reads_back(tmp_path, capsys):
     assert (gate.kind, gate.threshold, gate.rule) == ("max_drop", 0.05, "max_drop=0.05")
     assert json.loads((tmp_path / "one.json").read_text())["gates"][0] | {"detail": ""} == {
         "gate": "summary.rougeL", "baseline_model": "m", "candidate_model": "m", "kind": "min", "threshold": 0.1, "passed": True,
-        "untestable": False, "detail": "", "mde": None, "rule": "min=0.1"}
+        "untestable": False, "detail": "", "mde": None, "n": None, "rule": "min=0.1", "underpowered": False, "warning": None}
     (one,) = Comparison.model_validate_json((tmp_path / "one.json").read_text()).deltas
-    assert one.n == 1 and one.sd_diff is None and one.mde is None and one.significance_note == "too few items to test (n = 1)"
-    # stats.min_detectable_effect gives Infinity for n < 2 with a known spread: written as before, and read back
-    infinite = one.model_copy(update={"mde": float("inf")})
-    assert '"mde": Infinity' in infinite.model_dump_json(indent=2) and type(one).model_validate_json(infinite.model_dump_json()).mde == float("inf")
+    assert one.n == 1 and one.sd_diff is None and one.mde == float("inf") and one.significance_note == "too few items to test (n = 1)"
+    # one item leaves no test any power: Infinity, written as the JSON constant and read back
+    assert '"mde": Infinity' in one.model_dump_json(indent=2) and type(one).model_validate_json(one.model_dump_json()).mde == float("inf")
 
 
 def test_gate_rule_and_underpowered_come_from_the_real_fields():
@@ -341,3 +341,84 @@ def test_a_real_compare_json_validates_against_the_checked_in_schema(tmp_path, c
     bad["gates"][0]["kind"] = "max_rise"
     with pytest.raises(jsonschema.ValidationError):
         validator.validate(bad)
+
+
+# --- each gate's minimum detectable effect beside its threshold -------------------------------
+
+
+class _Cells(HTMLParser):
+    """The text of every <td> of every row of the table with id `table_id`."""
+
+    def __init__(self, table_id: str):
+        super().__init__()
+        self.table_id, self.inside, self.rows, self.cell = table_id, False, [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and dict(attrs).get("id") == self.table_id:
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag == "td":
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.inside = False
+        elif self.inside and tag == "td" and self.cell is not None:
+            self.rows[-1].append(self.cell.strip())
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+def _gate_cells(html: str) -> list[list[str]]:
+    cells = _Cells("gates-table")
+    cells.feed(html)
+    return [row for row in cells.rows if row]
+
+
+def test_each_gate_shows_its_mde_and_n_beside_its_threshold_in_md_json_and_html(tmp_path, capsys):
+    # 400 questions at 75%, candidate identical (the usual CI run): the MDE comes from the baseline's
+    # spread, not from the (zero) differences. sd = sqrt(400 * 0.75 * 0.25 / 399) = 0.433555;
+    # sd_D = sqrt(2) * sd = 0.613139; MDE = (1.959964 + 0.841621) * 0.613139 / sqrt(400) = 0.085888 < 0.1
+    big = [1.0] * 300 + [0.0] * 100
+    a, b = make_run(tmp_path / "a", {"m": big}), make_run(tmp_path / "b", {"m": big})
+    code, out = compare_in_process(capsys, a, b, "--gate", "qa.exact_match:max_drop=0.1", "--json", tmp_path / "c.json", "--html", tmp_path / "c.html",
+                                   "--markdown", tmp_path / "c.md")
+    assert code == 0, out
+    data = json.loads((tmp_path / "c.json").read_text())
+    (delta,) = data["deltas"]
+    assert delta["sd_diff"] == 0 and delta["baseline_sd"] == pytest.approx(0.433555, abs=2e-6)
+    assert delta["mde"] == pytest.approx(0.085888, abs=2e-6)
+    (gate,) = data["gates"]
+    assert (gate["threshold"], gate["mde"], gate["n"], gate["underpowered"], gate["warning"]) == (0.1, delta["mde"], 400, False, None)
+    row = "| ✅ pass | qa.exact_match | max_drop=0.1 | m | 0.0859 | 400 |"
+    assert row in out and row in (tmp_path / "c.md").read_text()
+    assert "cannot see" not in out
+    (cells,) = _gate_cells((tmp_path / "c.html").read_text())
+    assert cells[1:6] == ["qa.exact_match", "max_drop=0.1", "m", "0.0859", "400"]
+    assert "cannot see" not in (tmp_path / "c.html").read_text()
+
+
+def test_a_gate_whose_mde_exceeds_its_max_drop_warns_in_every_output(tmp_path, capsys):
+    # the 40-item BASE at 75%: MDE = 2.801585 * sqrt(2) * 0.438529 / sqrt(40) = 0.2747 > 0.05
+    a, b = make_run(tmp_path / "a", {"m": BASE}), make_run(tmp_path / "b", {"m": BASE})
+    code, out = compare_in_process(capsys, a, b, "--gate", "qa.exact_match:max_drop=0.05,min=0.5",
+                                   "--json", tmp_path / "c.json", "--html", tmp_path / "c.html")
+    assert code == 0  # a warning, not a failure: nothing dropped
+    warning = "this gate cannot see a drop of 0.05 on 40 items (MDE 0.2747)"
+    drop, floor = json.loads((tmp_path / "c.json").read_text())["gates"]
+    assert (drop["underpowered"], drop["warning"], drop["n"]) == (True, warning, 40)
+    assert (floor["underpowered"], floor["warning"], floor["mde"], floor["n"]) == (False, None, None, None)  # min gates have no MDE
+    assert f"- ⚠️ `qa.exact_match` (m): {warning}" in out
+    html = (tmp_path / "c.html").read_text()
+    assert f"⚠ {warning}" in html and html.count("gate-warning") == 1
+    assert [cells[4:6] for cells in _gate_cells(html)] == [["0.2747", "40"], ["–", ""]]
+    # one item: no test has any power, whatever the gate
+    one_a = make_run(tmp_path / "one-a", {"m": [0.5]}, task="summary", metric="rougeL")
+    one_b = make_run(tmp_path / "one-b", {"m": [0.5]}, task="summary", metric="rougeL")
+    code, out = compare_in_process(capsys, one_a, one_b, "--gate", "summary.rougeL:max_drop=0.1,require_significance=false")
+    assert code == 0 and "| ✅ pass | summary.rougeL | max_drop=0.1 | m | inf | 1 |" in out
+    assert "this gate cannot see a drop of 0.1 on 1 item (MDE inf)" in out

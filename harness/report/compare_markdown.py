@@ -11,6 +11,10 @@ def _significance(significant: bool | None, note: str | None) -> str:
     return (note or "not tested") if significant is None else "yes" if significant else "no"
 
 
+def _model(base: str, cand: str) -> str:
+    return cand if base == cand else f"{base} → {cand}"
+
+
 def compare_markdown(comparison: Comparison) -> str:
     verdict = "PASS" if comparison.passed else "FAIL"
     if comparison.passed and comparison.untestable:
@@ -20,14 +24,16 @@ def compare_markdown(comparison: Comparison) -> str:
         out += ["## What the candidate lost", "", *(f"- {_cell(finding)}" for finding in comparison.findings), ""]
     if comparison.gates:
         rows = [
-            [("⚠️ untested" if g.untestable else "✅ pass" if g.passed else "❌ fail"), g.gate, g.rule, g.candidate_model if g.baseline_model == g.candidate_model else f"{g.baseline_model} → {g.candidate_model}", g.detail, score(g.mde)]
+            [("⚠️ untested" if g.untestable else "✅ pass" if g.passed else "❌ fail"), g.gate, g.rule, _model(g.baseline_model, g.candidate_model),
+             score(g.mde), "" if g.n is None else str(g.n), g.detail]
             for g in comparison.gates
         ]
-        out += ["## Gates", "", *_table(["result", "gate", "rule", "model", "detail", "min. detectable drop"], rows), ""]
-        underpowered = [g for g in comparison.gates if g.underpowered]
-        if underpowered:
-            out += ["Gates whose minimum detectable drop (80% power) exceeds their max_drop cannot reliably catch a regression of that size: "
-                    + ", ".join(f"{_code(g.gate)} ({_cell(g.candidate_model)})" for g in underpowered) + ". Add items to the eval set.", ""]
+        out += ["## Gates", "", *_table(["result", "gate", "rule", "model", "MDE", "n", "detail"], rows), ""]
+        warnings = [g for g in comparison.gates if g.warning]
+        if warnings:
+            out += [*(f"- ⚠️ {_code(g.gate)} ({_cell(_model(g.baseline_model, g.candidate_model))}): {_cell(g.warning)}" for g in warnings), "",
+                    "A gate whose MDE exceeds its max_drop cannot reliably catch a regression of that size: add items to the eval set "
+                    "or allow a larger drop.", ""]
     else:
         out += ["No gates were given: this is a report, not a check.", ""]
     rows = []
@@ -38,7 +44,8 @@ def compare_markdown(comparison: Comparison) -> str:
     out += ["## Deltas", "", *_table(["model", "metric", "n", "baseline", "candidate", "delta", "95% CI", "p", "significant", "MDE"], rows), ""]
     out += [f"CI: {comparison.methods['ci']}. p: {comparison.methods['p_value']}. Significant: p < 0.05 and the interval excludes 0; "
             "fewer than 6 shared items cannot reach p < 0.05, so they are not tested. "
-            "MDE: smallest drop detectable at 80% power (two-sided α=0.05) from n and the spread of the paired differences.", ""]
+            "MDE: the smallest drop detectable at 80% power (two-sided α=0.05) on n items, (1.96 + 0.84) · sd_D / √n, with sd_D the "
+            "larger of √2 × the baseline's per-item sd (the candidate as an independent re-draw) and the sd of the paired differences.", ""]
     excluded = {k: v for k, v in {**{f"baseline only ({m})": i for m, i in comparison.only_in_baseline.items()}, **{f"candidate only ({m})": i for m, i in comparison.only_in_candidate.items()}}.items() if v}
     if excluded:
         out += ["## Items in only one run (excluded)", ""] + [f"- {_cell(label)}: " + ", ".join(_cell("/".join(map(str, k))) for k in items) for label, items in excluded.items()] + [""]

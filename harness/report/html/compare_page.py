@@ -21,7 +21,7 @@ def compare_context(comparison: Comparison) -> dict:
     def model_label(base: str, cand: str) -> str:
         return cand if base == cand else f"{base} → {cand}"
 
-    gates = [{"gate": g, "model": model_label(g.baseline_model, g.candidate_model), "underpowered": g.underpowered} for g in comparison.gates]
+    gates = [{"gate": g, "model": model_label(g.baseline_model, g.candidate_model)} for g in comparison.gates]
     deltas: list[dict[str, Any]] = [{"d": d, "model": model_label(d.baseline_model, d.candidate_model), "label": metric_label(d.task, d.metric)} for d in comparison.deltas]
     charts = []
     for task in dict.fromkeys(d.task for d in comparison.deltas):
