@@ -129,3 +129,19 @@ def install_fake_distribution(site: Path, module: str, source: str, group: str, 
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(f"[{group}]\n{entry}\n")
+
+
+def register_backend_module(tmp_path: Path, monkeypatch, name: str, source: str):
+    """Write `source` (a module defining PLUGIN) as `<name>_backend.py`, make it importable and
+    register it as backend `name` for one test, alone in the registry; a generator for a fixture."""
+    import textwrap
+
+    from harness.backends import BACKENDS
+
+    module = f"{name}_backend"
+    (tmp_path / f"{module}.py").write_text(textwrap.dedent(source))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(BACKENDS, "_registered", {})
+    BACKENDS.register(name, f"{module}:PLUGIN")
+    yield
+    sys.modules.pop(module, None)

@@ -6,8 +6,6 @@ every raw output known, so each extracted answer and step below is worked out by
 
 import json
 import re
-import sys
-import textwrap
 
 import pytest
 import yaml
@@ -18,7 +16,7 @@ from harness.postprocess import clean_answer, extract_answer
 from harness.task_config import DEFAULT_QA
 
 from conftest import ROOT
-from helpers import cli, only_run_dir, read_report, write_run
+from helpers import cli, only_run_dir, read_report, register_backend_module, write_run
 
 CANNED_MODULE = '''
 """A backend that answers from a table: {"article/question": raw output}."""
@@ -82,14 +80,7 @@ EXPECTED = {
 
 @pytest.fixture
 def canned(tmp_path, monkeypatch):
-    from harness.backends import BACKENDS
-
-    (tmp_path / "canned_backend.py").write_text(textwrap.dedent(CANNED_MODULE))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(BACKENDS, "_registered", {})
-    BACKENDS.register("canned", "canned_backend:PLUGIN")
-    yield
-    sys.modules.pop("canned_backend", None)
+    yield from register_backend_module(tmp_path, monkeypatch, "canned", CANNED_MODULE)
 
 
 def _config(tmp_path, postprocess: dict | None, name: str = "config.yaml"):

@@ -7,14 +7,12 @@ every stored answer is scored by the SQuAD rules (metrics/qa.py applied here to 
 that the means and the upper bound are the means of those stored scores, and that a re-run
 generates nothing."""
 
-import sys
-import textwrap
 
 import pytest
 
 from harness.metrics.qa import exact_match, token_f1
 
-from helpers import cli, hf, only_run_dir, read_report, write_run
+from helpers import cli, hf, only_run_dir, read_report, register_backend_module, write_run
 
 QA_PROMPT = "Context: {article}\nQ: {question}\nA:"
 LEAD_1 = {"a1": "Seoul and Tokyo will meet in Singapore.", "a2": "The next meeting opens later this year in Seoul."}
@@ -69,14 +67,7 @@ PLUGIN = BackendPlugin("oracle", OracleModel, load=OracleBackend)
 
 @pytest.fixture
 def oracle(tmp_path, monkeypatch):
-    from harness.backends import BACKENDS
-
-    (tmp_path / "oracle_backend.py").write_text(textwrap.dedent(ORACLE_MODULE))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(BACKENDS, "_registered", {})
-    BACKENDS.register("oracle", "oracle_backend:PLUGIN")
-    yield
-    sys.modules.pop("oracle_backend", None)
+    yield from register_backend_module(tmp_path, monkeypatch, "oracle", ORACLE_MODULE)
 
 
 def test_hand_known_scores_with_a_reader_that_answers_what_the_context_states(oracle, tmp_path, cache_dir):
