@@ -20,13 +20,13 @@ import re
 
 import pytest
 from nltk.stem.porter import PorterStemmer
-from tools import rouge155_perl as perl
 
 from harness.metrics.rouge import RougeOptions, rouge_counts_per_reference
 from harness.metrics.rouge155 import perl_score
 from harness.metrics.rouge155_stem import exceptions, morph_stem
 from harness.metrics.rouge_counts import add
 
+from tools import rouge155_perl as perl
 from validation_data import DATA, conformance, research
 
 
