@@ -25,14 +25,16 @@ def describe(scoring: Scoring, seed: int = 0) -> dict:
     options = scoring.rouge_options()
     ci = ci_signature(scoring.bootstrap_resamples, seed)
     scorers = SCORERS.all()
+    stats = summary_stats.describe(scoring)
     return {
         **options.__dict__,
         "rouge_types": list(options.rouge_types),
-        "signature": {s.name: f"{s.signature(scoring)}|{ci}" for s in scorers},
+        # summary_stats: which tokens coverage and density counted; compare reads it but does not
+        # refuse on it (compare.UNCOMPARED_SIGNATURES): it pairs no summary statistic
+        "signature": {**{s.name: f"{s.signature(scoring)}|{ci}" for s in scorers}, "summary_stats": f"tokens={stats['tokenizer']}"},
         **{s.name: s.description(scoring) for s in scorers},
         "metrics": {task: list(names) for task, names in metrics_by_task(scoring).items()},
-        # not a signature: `compare` compares no summary statistic, so a run with other tokens is still comparable
-        "summary_stats": summary_stats.describe(scoring),
+        "summary_stats": stats,
     }
 
 

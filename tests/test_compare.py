@@ -122,6 +122,16 @@ def test_incomparable_reports_are_refused_unless_forced(tmp_path, change, messag
     assert compare(a, b, "--force").returncode == 0
 
 
+def test_other_summary_statistic_tokens_stay_comparable_other_scoring_does_not(tmp_path):
+    # coverage and density are never paired, so a baseline made with spaCy compares with a run
+    # on builtin tokens; a scorer whose signature differs is still refused
+    spacy = {"qa": "qa:norm=squad-v1.1", "summary_stats": "tokens=spacy-3.8.18-en"}
+    a = make_run(tmp_path / "a", {"m": BASE}, signature=spacy)
+    assert compare(a, make_run(tmp_path / "b", {"m": BASE}, signature={**spacy, "summary_stats": "tokens=builtin"})).returncode == 0
+    refused = compare(a, make_run(tmp_path / "c", {"m": BASE}, signature={**spacy, "qa": "qa:norm=other"}))
+    assert refused.returncode == 2 and "scorer signatures differ" in refused.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     (["--gate", "qa.exact_match"], "a gate needs max_drop, min or both"),
     (["--gate", "quiz.em:min=1"], "must be TASK.METRIC"),

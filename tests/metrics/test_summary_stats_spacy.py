@@ -247,7 +247,8 @@ def test_a_run_scores_the_stripped_summary_and_records_the_tokenizer():
     record = describe(Scoring())["summary_stats"]
     assert record["setting"] == "auto" and record["tokenizer"] == f"spacy-{spacy.__version__}-en"
     assert "spaCy's English tokenizer" in record["description"]
-    assert "summary_stats" not in describe(Scoring())["signature"]  # compare compares no statistic
+    assert describe(Scoring())["signature"]["summary_stats"] == f"tokens=spacy-{spacy.__version__}-en"  # compare does not refuse on it
+    assert describe(Scoring(summary_stats={"tokenizer": "builtin"}))["signature"]["summary_stats"] == "tokens=builtin"
 
 
 WORDS = ["The", "the", "U.S.", "don't", "can't", "10:30", "a.m.", "3.5", "%", "$", "2,000", "28-year-old", "Seoul's", ".", ",", '"', "talks", "(", ")", "é", "Kim"]
