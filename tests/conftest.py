@@ -7,6 +7,7 @@ so their outputs are nonsense, but deterministic under greedy decoding.
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing in the tests may reach t
 # The tiny models gain nothing from a second thread, and on a busy machine torch's spinning
 # OpenMP threads made CLI runs up to 10x slower; the CLI subprocesses inherit this too.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# A shell starts a background job (`make test &`, `nohup ... &` without job control) with SIGINT
+# ignored, and every process started from it inherits that: the Ctrl-C tests (in this process and
+# in the CLI processes they start) would then press a key nobody listens to. Python's own handler
+# back, and the children start with the default again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_configure(config):
