@@ -119,9 +119,21 @@ class HFBackend:
         model.to(self.device).eval()
         torch.manual_seed(self.seed)
         self.sliding_window = hf_prefix.has_sliding_window(model.config)
+        self.static_cache = self._static_cache()
+        self.source_info.update(kv_cache="static" if self.static_cache else "dynamic")
         self.model = model
         self.load_seconds = time.perf_counter() - started
         self.source_info.update(architecture=type(model).__name__)
+
+    def _static_cache(self) -> bool:
+        """Whether prefix-reuse batches decode into a StaticCache (hf_prefix.static_copy)."""
+        if self.config.kv_cache == "dynamic" or self.is_encoder_decoder:
+            return False
+        if self.sliding_window:  # StaticCache keeps only the window on those layers; the prefix is longer
+            if self.config.kv_cache == "static":
+                raise HarnessError(f"model {self.config.name}: kv_cache: static does not support sliding-window attention (Gemma-3, Mistral); use kv_cache: auto or dynamic")
+            return False
+        return True
 
     def fit_to_window(self, requests: list[Request]) -> list[Request]:
         """Every request as it fits the model's context window (see context_window.py)."""
@@ -222,7 +234,8 @@ class HFBackend:
             )
 
     def _prefix_batch(self, batch, prefix_ids, suffixes, prefix_cache, texts):
-        input_ids, mask, cache = hf_prefix.batch_inputs(prefix_ids, suffixes, self.tokenizer.pad_token_id, prefix_cache, self.device)
+        static_for = (self.model.config, batch[0].max_new_tokens) if self.static_cache else None
+        input_ids, mask, cache = hf_prefix.batch_inputs(prefix_ids, suffixes, self.tokenizer.pad_token_id, prefix_cache, self.device, static_for)
         inputs = {"input_ids": input_ids, "attention_mask": mask, "past_key_values": cache}
         return self._run(batch, inputs, texts, prompt_tokens=sum(len(s) for s in suffixes))
 

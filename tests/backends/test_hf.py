@@ -113,18 +113,45 @@ def article_questions(n=5, max_new_tokens=8):
     ]
 
 
-@pytest.mark.parametrize("model, batch_size", [("causal", 1), ("causal", 2), ("causal", 5), ("sliding", 5)])
-def test_prefix_reuse_gives_the_same_greedy_outputs(tiny_models, model, batch_size):
+@pytest.mark.parametrize("model, batch_size, kv_cache", [
+    ("causal", 1, "auto"), ("causal", 2, "auto"), ("causal", 5, "auto"), ("causal", 5, "dynamic"), ("causal", 2, "static"), ("sliding", 5, "auto"),
+])
+def test_prefix_reuse_gives_the_same_greedy_outputs(tiny_models, model, batch_size, kv_cache):
     reqs = article_questions()
     plain = backend(tiny_models[model], prefix_reuse=False, batch_size=batch_size).generate(reqs, ignore)
-    reused_backend = backend(tiny_models[model], prefix_reuse=True, batch_size=batch_size)
+    reused_backend = backend(tiny_models[model], prefix_reuse=True, batch_size=batch_size, kv_cache=kv_cache)
     assert reused_backend.sliding_window == (model == "sliding")
+    # auto: a preallocated cache unless the model has sliding-window layers
+    assert reused_backend.source_info["kv_cache"] == ("dynamic" if model == "sliding" or kv_cache == "dynamic" else "static")
     reused = reused_backend.generate(reqs, ignore)
     assert [g.raw_output for g in reused] == [g.raw_output for g in plain]
     assert [g.new_tokens for g in reused] == [g.new_tokens for g in plain]
     # the shared prefix was prefilled once: far fewer prompt tokens than five full prompts
     full = sum(len(reused_backend._encode(reused_backend.render(r))) for r in reqs)
     assert reused_backend.efficiency.prefill_tokens < full * 0.6
+
+
+def test_a_static_cache_is_refused_for_sliding_window_attention(tiny_models):
+    with pytest.raises(HarnessError, match="kv_cache: static does not support sliding-window attention"):
+        backend(tiny_models["sliding"], kv_cache="static")
+
+
+def test_the_static_cache_holds_prefix_suffix_and_new_tokens_and_starts_with_the_prefix(tiny_models):
+    import torch
+
+    from harness.backends import hf_prefix
+
+    b = backend(tiny_models["causal"])
+    ids = [b._encode(b.render(r)) for r in article_questions(3)]
+    length = hf_prefix.common_prefix_length(ids)
+    prefix_cache = hf_prefix.prefill(b.model, ids[0][:length], "cpu")
+    suffixes = [i[length:] for i in ids]
+    _, _, cache = hf_prefix.batch_inputs(ids[0][:length], suffixes, b.tokenizer.pad_token_id, prefix_cache, "cpu", (b.model.config, 7))
+    width = max(len(s) for s in suffixes)
+    assert cache.get_max_length() == length + width + 7 and cache.get_seq_length() == length
+    for static, dynamic in zip(cache.layers, prefix_cache.layers):
+        assert static.keys.shape[0] == 3 and torch.equal(static.keys[:, :, :length], dynamic.keys.expand(3, -1, -1, -1))
+        assert torch.equal(static.values[:, :, :length], dynamic.values.expand(3, -1, -1, -1))
 
 
 def test_efficiency_is_measured(tiny_models):

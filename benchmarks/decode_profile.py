@@ -1,0 +1,213 @@
+"""Where a decode step of the default QA work goes, and what the static KV cache saves
+(run by hand; prints a summary and writes JSON). SmolLM2-135M-Instruct, float32, CPU, the
+questions of configs/default.yaml with shared-article prefix reuse, as the harness runs them.
+
+1. bound: the weight bytes one decode step must read, over this machine's measured read
+   bandwidth (one thread, a 256 MB sum); the output projection (49152 x 576) as a matmul at
+   batch 1, 8 and 16, in GB/s of weights read, through F.linear (MKL sgemm, what the model
+   runs) and through MKL's packed GEMM (the weight re-laid out for that batch size).
+2. step: decode steps of one batch of 8 questions over the shared prefix, the model's forward
+   alone (no generate()), with the prefix's DynamicCache copied per batch (transformers'
+   default) and with the StaticCache the backend now uses (hf_prefix.static_copy); paired,
+   interleaved rounds; torch.profiler's operators per step for each.
+3. qa: the backend's whole QA generation (every question of the default config) with
+   kv_cache dynamic and static, at batch 8 and 16, interleaved rounds; outputs compared with
+   batch size 1 without prefix reuse.
+4. --compile: torch.compile of the forward with the static cache: compile seconds and step ms.
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/decode_profile.py [--rounds 5] [--compile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "benchmarks" / "results" / "decode_profile.json"
+
+
+def timed(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def paired(a: list[float], b: list[float]) -> dict:
+    ratios = [y / x for x, y in zip(a, b)]
+    return {"median": round(statistics.median(ratios), 3), "min": round(min(ratios), 3), "max": round(max(ratios), 3), "pairs": len(ratios)}
+
+
+def setup():
+    from harness.backends.hf import HFBackend
+    from harness.config import load_config
+    from harness.evalset import load_eval_set
+    from harness.prompts import build_requests
+
+    config = load_config(ROOT / "configs" / "default.yaml")
+    model = next(m for m in config.models if m.name == "smollm2-135m-instruct")
+    requests = build_requests(load_eval_set(config.eval_set), {"qa": config.task(model, "qa")})
+    return HFBackend, model, requests
+
+
+def bound(model) -> dict:
+    import torch
+
+    big = torch.randn(64 * 1024 * 1024)  # 256 MB
+    read_gbs = big.numel() * 4 / timed(big.sum, 7) / 1e9
+    head = model.lm_head.weight
+    weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+    per_batch, packed = {}, {}
+    for rows in (1, 8, 16):
+        x = torch.randn(rows, head.shape[1])
+        per_batch[rows] = round(head.numel() * 4 / timed(lambda x=x: torch.nn.functional.linear(x, head), 15) / 1e9, 1)
+        # MKL's GEMM with the weight packed for this batch size (what inductor's freezing uses on CPU):
+        # not used by the harness (a second copy of every weight), measured as the headroom
+        weight = torch.ops.mkl._mkl_reorder_linear_weight(head.detach(), rows)
+        packed[rows] = round(head.numel() * 4 / timed(lambda x=x, w=weight, n=rows: torch.ops.mkl._mkl_linear(x, w, head, None, n), 15) / 1e9, 1)
+    return {
+        "read_gb_per_s": round(read_gbs, 1),
+        "weight_mb": round(weight_bytes / 1e6, 1),
+        "decode_step_bound_ms": round(weight_bytes / (read_gbs * 1e9) * 1000, 1),
+        "output_projection_gb_per_s_by_batch": per_batch,
+        "output_projection_mkl_packed_gb_per_s_by_batch": packed,
+    }
+
+
+def decode_steps(backend, requests, static: bool, steps: int, profile: bool = False):
+    """Median ms of `steps` decode steps of the first 8 questions, the forward alone."""
+    import torch
+
+    from harness.backends import hf_prefix
+
+    model = backend.model
+    ids = [backend._encode(backend.render(r)) for r in requests[:8]]
+    length = hf_prefix.common_prefix_length(ids)
+    prefix = hf_prefix.prefill(model, ids[0][:length], "cpu")
+    static_for = (model.config, steps + 1) if static else None
+    inputs, mask, cache = hf_prefix.batch_inputs(ids[0][:length], [i[length:] for i in ids], backend.tokenizer.pad_token_id, prefix, "cpu", static_for)
+    width = inputs.shape[1]
+    full_mask = torch.cat([mask, torch.ones(len(ids), steps + 1, dtype=mask.dtype)], 1)
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    times, tokens = [], []
+    with torch.inference_mode():
+        out = model(input_ids=inputs[:, length:], attention_mask=mask, position_ids=positions[:, length:], past_key_values=cache,
+                    use_cache=True, logits_to_keep=1, cache_position=torch.arange(length, width))
+        token = out.logits[:, -1].argmax(-1, keepdim=True)
+        last = positions[:, -1:]
+        profiler = None
+        for step in range(steps):
+            if profile and step == 2:
+                profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
+                profiler.__enter__()
+            started = time.perf_counter()
+            step_mask = full_mask if static else full_mask[:, : width + step + 1]
+            out = model(input_ids=token, attention_mask=step_mask, position_ids=last + 1 + step, past_key_values=cache,
+                        use_cache=True, logits_to_keep=1, cache_position=torch.tensor([width + step]))
+            token = out.logits[:, -1].argmax(-1, keepdim=True)
+            times.append(time.perf_counter() - started)
+            tokens.append(token)
+        if profiler is not None:
+            profiler.__exit__(None, None, None)
+    result = {"step_ms": round(statistics.median(times[1:]) * 1000, 1), "tokens": torch.cat(tokens, 1).tolist()}
+    if profiler is not None:
+        measured = steps - 2
+        ops = sorted(profiler.key_averages(), key=lambda e: -e.self_cpu_time_total)[:8]
+        result["ops_ms_per_step"] = {e.key: round(e.self_cpu_time_total / 1000 / measured, 2) for e in ops}
+    return result
+
+
+def qa_generation(HFBackend, model, requests, rounds: int) -> dict:
+    variants = {f"{cache}_batch{size}": model.model_copy(update={"kv_cache": cache, "batch_size": size}) for size in (8, 16) for cache in ("dynamic", "static")}
+    reference = HFBackend(model.model_copy(update={"prefix_reuse": False, "batch_size": 1}), 0)
+    expected = [g.raw_output for g in reference.generate(requests, lambda _: None)]
+    backends = {name: HFBackend(config, 0) for name, config in variants.items()}
+    for backend in backends.values():
+        backend.ensure_loaded()
+    seconds: dict[str, list[float]] = {name: [] for name in variants}
+    equal = {}
+    for _ in range(rounds):
+        for name, backend in backends.items():
+            started = time.perf_counter()
+            outputs = [g.raw_output for g in backend.generate(requests, lambda _: None)]
+            seconds[name].append(time.perf_counter() - started)
+            equal[name] = outputs == expected
+    return {
+        "questions": len(requests),
+        "seconds": {name: [round(s, 2) for s in values] for name, values in seconds.items()},
+        "median_seconds": {name: round(statistics.median(values), 2) for name, values in seconds.items()},
+        "paired_ratio_over_dynamic_batch8": {name: paired(seconds["dynamic_batch8"], values) for name, values in seconds.items() if name != "dynamic_batch8"},
+        "outputs_equal_batch1_without_reuse": equal,
+    }
+
+
+def compiled(backend, requests, steps: int) -> dict:
+    import torch
+
+    model = backend.model
+    eager_forward = model.forward
+    model.forward = torch.compile(eager_forward, dynamic=False)
+    try:
+        started = time.perf_counter()
+        decode_steps(backend, requests, True, steps)  # compiles (prefill and step shapes)
+        first = time.perf_counter() - started
+        result = decode_steps(backend, requests, True, steps)
+    finally:
+        model.forward = eager_forward
+    return {"first_pass_seconds_with_compile": round(first, 1), "step_ms": result["step_ms"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=24)
+    parser.add_argument("--compile", action="store_true")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    HFBackend, model, requests = setup()
+    backend = HFBackend(model, 0)
+    backend.ensure_loaded()
+    load_start = os.getloadavg()
+    result: dict = {
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "threads": torch.get_num_threads(), "torch": torch.__version__},
+        "load_average_at_start": [round(x, 2) for x in load_start],
+        "bound": bound(backend.model),
+    }
+    steps = {"dynamic": [], "static": []}
+    for round_ in range(args.rounds):
+        for kind in ("dynamic", "static"):
+            steps[kind].append(decode_steps(backend, requests, kind == "static", args.steps, profile=round_ == 0))
+    same_tokens = all(d["tokens"] == s["tokens"] for d, s in zip(steps["dynamic"], steps["static"]))
+    result["decode_step_batch8"] = {
+        "step_ms": {kind: [r["step_ms"] for r in runs] for kind, runs in steps.items()},
+        "median_step_ms": {kind: statistics.median(r["step_ms"] for r in runs) for kind, runs in steps.items()},
+        "paired_ratio_static_over_dynamic": paired([r["step_ms"] for r in steps["dynamic"]], [r["step_ms"] for r in steps["static"]]),
+        "same_tokens": same_tokens,
+        "ops_ms_per_step": {kind: runs[0]["ops_ms_per_step"] for kind, runs in steps.items()},
+    }
+    result["qa_generation"] = qa_generation(HFBackend, model, requests, max(2, args.rounds // 2))
+    if args.compile:
+        result["compile"] = compiled(backend, requests, args.steps)
+    result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    OUT.write_text(json.dumps(result, indent=1) + "\n")
+    step = result["decode_step_batch8"]
+    print(f"decode step, batch 8: dynamic {step['median_step_ms']['dynamic']} ms, static {step['median_step_ms']['static']} ms "
+          f"(paired ratio {step['paired_ratio_static_over_dynamic']}); bound {result['bound']['decode_step_bound_ms']} ms; same tokens: {same_tokens}")
+    print(json.dumps(result["qa_generation"]["median_seconds"]), json.dumps(result["qa_generation"]["outputs_equal_batch1_without_reuse"]))
+    print(f"load average {result['load_average_at_start']} -> {result['load_average_at_end']}; written to {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
