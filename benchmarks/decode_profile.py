@@ -8,7 +8,7 @@ questions of configs/default.yaml with shared-article prefix reuse, as the harne
    runs) and through MKL's packed GEMM (the weight re-laid out for that batch size).
 2. step: decode steps of one batch of 8 questions over the shared prefix, the model's forward
    alone (no generate()), with the prefix's DynamicCache copied per batch (transformers'
-   default) and with the StaticCache the backend now uses (hf_prefix.static_copy); paired,
+   default) and with the StaticCache the backend now uses (hf_prefix.rows_inputs); paired,
    interleaved rounds; torch.profiler's operators per step for each.
 3. qa: the backend's whole QA generation (every question of the default config) with
    kv_cache dynamic and static, at batch 8 and 16, interleaved rounds; outputs compared with

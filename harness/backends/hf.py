@@ -52,6 +52,9 @@ def pick_dtype(requested: str, device: str):
 
 class HFBackend:
     tasks = frozenset({"summary", "qa"})
+    across_articles = True
+    """Prefix-reuse batches run on across articles (no config key: benchmarks/decode_profile.py
+    turns it off to measure what it saves)."""
 
     def __init__(self, config: HFModel, seed: int):
         self.config = config
@@ -126,7 +129,7 @@ class HFBackend:
         self.source_info.update(architecture=type(model).__name__)
 
     def _static_cache(self) -> bool:
-        """Whether prefix-reuse batches decode into a StaticCache (hf_prefix.static_copy)."""
+        """Whether prefix-reuse batches decode into a StaticCache (hf_prefix.rows_inputs)."""
         if self.config.kv_cache == "dynamic" or self.is_encoder_decoder:
             return False
         if self.sliding_window:  # StaticCache keeps only the window on those layers; the prefix is longer
@@ -189,15 +192,21 @@ class HFBackend:
         """Yields the generations of one parameter group, batch by batch."""
         reuse = self.config.prefix_reuse and not self.is_encoder_decoder
         by_article = groupby(sorted(group, key=lambda r: r.article_id), key=lambda r: r.article_id)
+        shared: list[tuple[list[Request], int]] = []  # each article's questions and their common prefix length
         for _, grouped in by_article:
             article_requests = list(grouped)
             prefix_length = hf_prefix.common_prefix_length([ids[id(r)] for r in article_requests]) if reuse else 0
             if len(article_requests) > 1 and prefix_length >= hf_prefix.MIN_PREFIX_TOKENS:
-                yield from self._with_prefix(article_requests, texts, ids, prefix_length)
+                shared.append((article_requests, prefix_length))
             else:
                 # longest prompts first so each batch pads as little as possible
                 ordered = sorted(article_requests, key=lambda r: -len(ids[id(r)]))
                 yield from self._batched(ordered, lambda batch: self._plain_batch(batch, [texts[id(r)] for r in batch]))
+        if shared and self.across_articles and not self.sliding_window:
+            yield from self._across_articles(shared, texts, ids)
+        else:  # sliding windows: padding would sit inside the window, so batches stay inside one article
+            for article_requests, prefix_length in shared:
+                yield from self._with_prefix(article_requests, texts, ids, prefix_length)
 
     def _batched(self, ordered: list[Request], run_batch):
         """Runs batches of the configured size; with batch_size auto, halves it on out-of-memory."""
@@ -215,14 +224,13 @@ class HFBackend:
             start += len(batch)
 
     def _with_prefix(self, requests: list[Request], texts: dict, ids: dict, prefix_length: int):
-        first = ids[id(requests[0])]
-        prefix_ids = first[:prefix_length]
-        started = time.perf_counter()
-        prefix_cache = hf_prefix.prefill(self.model, prefix_ids, self.device)
-        self.efficiency.add_prefill(prefix_length, time.perf_counter() - started)
+        """One article's questions over its prefilled prefix, batched inside the article (models
+        with sliding windows: only suffixes of equal length share a batch, since padding would
+        sit inside the window)."""
+        prefix_ids = ids[id(requests[0])][:prefix_length]
+        prefix_cache = self._prefill(prefix_ids)
         suffix = {id(r): ids[id(r)][prefix_length:] for r in requests}
         if self.sliding_window:
-            # padding would sit inside the attention window: batch equal-length suffixes only
             key = lambda r: len(suffix[id(r)])  # noqa: E731
             buckets = [list(g) for _, g in groupby(sorted(requests, key=key), key=key)]
         else:
@@ -233,9 +241,56 @@ class HFBackend:
                 lambda batch: self._prefix_batch(batch, prefix_ids, [suffix[id(r)] for r in batch], prefix_cache, [texts[id(r)] for r in batch]),
             )
 
+    def _across_articles(self, shared: list[tuple[list[Request], int]], texts: dict, ids: dict):
+        """Every article's questions over its own prefilled prefix, in batches that run on across
+        articles (a batch is not capped by one article's question count). A prefix is prefilled
+        when its first question is batched and dropped after its last, so only the prefixes of
+        the articles in flight are held."""
+        prefix_of: dict[int, tuple[list[int], int]] = {}  # request -> (prefix ids, article index)
+        ordered: list[Request] = []
+        left: dict[int, int] = {}
+        for index, (requests, length) in enumerate(shared):
+            prefix = ids[id(requests[0])][:length]
+            for request in sorted(requests, key=lambda r: -len(ids[id(r)])):
+                prefix_of[id(request)] = (prefix, index)
+                ordered.append(request)
+            left[index] = len(requests)
+        caches: dict[int, Any] = {}
+
+        def run_batch(batch: list[Request]) -> list[Generation]:
+            rows = []
+            for request in batch:
+                prefix, index = prefix_of[id(request)]
+                if index not in caches:
+                    caches[index] = self._prefill(prefix)
+                rows.append((prefix, caches[index]))
+            suffixes = [ids[id(r)][len(prefix_of[id(r)][0]):] for r in batch]
+            max_new = batch[0].max_new_tokens if self.static_cache else None
+            input_ids, mask, cache = hf_prefix.rows_inputs(rows, suffixes, self.tokenizer.pad_token_id, self.device, self.model.config, max_new)
+            generations = self._run(batch, {"input_ids": input_ids, "attention_mask": mask, "past_key_values": cache},
+                                    [texts[id(r)] for r in batch], prompt_tokens=sum(len(s) for s in suffixes))
+            for request in batch:  # a retried (out-of-memory) batch keeps its prefixes until it ran
+                index = prefix_of[id(request)][1]
+                left[index] -= 1
+                if not left[index]:
+                    del caches[index]
+            return generations
+
+        yield from self._batched(ordered, run_batch)
+
+    def _prefill(self, prefix_ids: list[int]):
+        started = time.perf_counter()
+        prefix_cache = hf_prefix.prefill(self.model, prefix_ids, self.device)
+        self.efficiency.add_prefill(len(prefix_ids), time.perf_counter() - started)
+        return prefix_cache
+
     def _prefix_batch(self, batch, prefix_ids, suffixes, prefix_cache, texts):
-        static_for = (self.model.config, batch[0].max_new_tokens) if self.static_cache else None
-        input_ids, mask, cache = hf_prefix.batch_inputs(prefix_ids, suffixes, self.tokenizer.pad_token_id, prefix_cache, self.device, static_for)
+        pad = self.tokenizer.pad_token_id
+        if self.sliding_window:
+            input_ids, mask, cache = hf_prefix.batch_inputs(prefix_ids, suffixes, pad, prefix_cache, self.device)
+        else:
+            max_new = batch[0].max_new_tokens if self.static_cache else None
+            input_ids, mask, cache = hf_prefix.rows_inputs([(prefix_ids, prefix_cache)] * len(batch), suffixes, pad, self.device, self.model.config, max_new)
         inputs = {"input_ids": input_ids, "attention_mask": mask, "past_key_values": cache}
         return self._run(batch, inputs, texts, prompt_tokens=sum(len(s) for s in suffixes))
 

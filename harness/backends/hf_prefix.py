@@ -1,5 +1,6 @@
 """Shared-article prefix reuse: prefill the common prompt prefix once, then continue every
-question of the article from a copy of its KV cache, batched.
+question of the article from a copy of its KV cache, batched; without sliding windows, a batch
+runs on across articles, each row over its own article's prefix.
 
 The questions of one article share the instructions and the article, ~600 of their ~620
 tokens; without reuse that prefix is recomputed for every question. Here it is computed once
@@ -7,7 +8,8 @@ per article, and each batch only prefills its questions' suffixes.
 
 Batching suffixes of different lengths: the cache holds the prefix for one sequence; it is
 repeated for the batch, and each suffix is padded on the left *between* the prefix and the
-suffix, with those positions masked. transformers derives position ids from the attention
+suffix, with those positions masked (rows of several articles: padded up to the longest prefix,
+then up to the longest suffix, all of it between each row's prefix and its suffix). transformers derives position ids from the attention
 mask, so every real token keeps the position it has without padding. Models with sliding-window
 attention (Gemma-3, Mistral) would see the padding inside their window, so for them a batch only
 holds suffixes of equal length.
@@ -23,6 +25,7 @@ greedy tokens (tested on the tiny models, measured on the packaged ones).
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 MIN_PREFIX_TOKENS = 8
 """Shorter shared prefixes are not worth a separate prefill."""
@@ -60,36 +63,66 @@ def prefill(model, prefix_ids, device):
     return out.past_key_values
 
 
-def batch_inputs(prefix_ids: list[int], suffixes: list[list[int]], pad_id: int, prefix_cache, device, static_for=None):
-    """input_ids, attention_mask and a batch-sized copy of the prefix cache for generate().
-
-    `static_for=(model_config, max_new_tokens)` gives a StaticCache that holds the whole batch
-    (prompt and new tokens) instead of a growing DynamicCache."""
+def batch_inputs(prefix_ids: list[int], suffixes: list[list[int]], pad_id: int, prefix_cache, device):
+    """input_ids, attention_mask and a batch-sized copy of one prefix's cache for generate():
+    for sliding-window models, whose cache keeps only the window and is copied as it is."""
     import torch
 
-    width = max(len(s) for s in suffixes)
+    input_ids, mask = _rows([prefix_ids] * len(suffixes), suffixes, pad_id)
+    cache = copy.deepcopy(prefix_cache)
+    if len(suffixes) > 1:
+        cache.batch_repeat_interleave(len(suffixes))
+    return torch.tensor(input_ids, device=device), torch.tensor(mask, device=device), cache
+
+
+def rows_inputs(prefixes: list[tuple[list[int], Any]], suffixes: list[list[int]], pad_id: int, device, model_config, max_new_tokens: int | None):
+    """input_ids, attention_mask and a cache for a batch whose rows continue different prefixes
+    (questions of several articles in one batch): row i is prefix i, padding up to the longest
+    prefix and then up to the longest suffix (masked: positions come from the mask), suffix i.
+    Each row's cache starts with its own prefix's keys and values. `max_new_tokens` set: a
+    StaticCache that also holds the new tokens; None: a DynamicCache (models without sliding
+    windows only: the rows are rebuilt from the prefixes' full keys and values)."""
+    import torch
+    from transformers import DynamicCache, StaticCache
+
+    input_ids, mask = _rows([ids for ids, _ in prefixes], suffixes, pad_id)
+    longest = max(len(ids) for ids, _ in prefixes)
+    runs = _runs([cache for _, cache in prefixes])  # consecutive rows of one prefix share a tensor view
+    cache: Any = (StaticCache(config=model_config, max_cache_len=len(input_ids[0]) + max_new_tokens) if max_new_tokens is not None
+                  else DynamicCache(config=model_config))
+    for index in range(len(runs[0][0].layers)):
+        keys = torch.cat([_padded(prefix.layers[index].keys, longest, count) for prefix, count in runs])
+        values = torch.cat([_padded(prefix.layers[index].values, longest, count) for prefix, count in runs])
+        cache.update(keys, values, index)
+    return torch.tensor(input_ids, device=device), torch.tensor(mask, device=device), cache
+
+
+def _rows(prefixes: list[list[int]], suffixes: list[list[int]], pad_id: int) -> tuple[list[list[int]], list[list[int]]]:
+    longest, width = max(len(p) for p in prefixes), max(len(s) for s in suffixes)
     rows, masks = [], []
-    for suffix in suffixes:
-        pad = width - len(suffix)
-        rows.append(prefix_ids + [pad_id] * pad + suffix)
-        masks.append([1] * len(prefix_ids) + [0] * pad + [1] * len(suffix))
-    if static_for is not None:
-        model_config, max_new_tokens = static_for
-        cache = static_copy(prefix_cache, model_config, len(suffixes), len(prefix_ids) + width + max_new_tokens)
-    else:
-        cache = copy.deepcopy(prefix_cache)
-        if len(suffixes) > 1:
-            cache.batch_repeat_interleave(len(suffixes))
-    return torch.tensor(rows, device=device), torch.tensor(masks, device=device), cache
+    for prefix, suffix in zip(prefixes, suffixes):
+        pad = longest - len(prefix) + width - len(suffix)
+        rows.append(prefix + [pad_id] * pad + suffix)
+        masks.append([1] * len(prefix) + [0] * pad + [1] * len(suffix))
+    return rows, masks
 
 
-def static_copy(prefix_cache, model_config, batch_size: int, length: int):
-    """A StaticCache of `length` positions for `batch_size` sequences that starts with the
-    prefix's keys and values in every row (written through the cache's own update())."""
-    from transformers import StaticCache
+def _runs(caches: list) -> list[tuple[Any, int]]:
+    runs: list[tuple[Any, int]] = []
+    for cache in caches:
+        if runs and runs[-1][0] is cache:
+            runs[-1] = (cache, runs[-1][1] + 1)
+        else:
+            runs.append((cache, 1))
+    return runs
 
-    cache = StaticCache(config=model_config, max_cache_len=length)
-    for index, layer in enumerate(prefix_cache.layers):
-        keys, values = layer.keys, layer.values
-        cache.update(keys.expand(batch_size, *keys.shape[1:]), values.expand(batch_size, *values.shape[1:]), index)
-    return cache
+
+def _padded(tensor, length: int, count: int):
+    """A (1, heads, n, dim) prefix tensor as (count, heads, length, dim): zeros after the prefix
+    (masked positions), the same row `count` times (a view when nothing is padded)."""
+    import torch
+
+    missing = length - tensor.shape[2]
+    if missing:
+        tensor = torch.cat([tensor, tensor.new_zeros(*tensor.shape[:2], missing, tensor.shape[3])], dim=2)
+    return tensor.expand(count, *tensor.shape[1:])

@@ -131,6 +131,47 @@ def test_prefix_reuse_gives_the_same_greedy_outputs(tiny_models, model, batch_si
     assert reused_backend.efficiency.prefill_tokens < full * 0.6
 
 
+def questions_of_three_articles():
+    articles = {
+        "a": "Senior South Korean and US defense officials agreed to hold three-way talks with Japan in Singapore.",
+        "b": "The talks were last held in 2019 and are expected to resume at the Shangri-La Dialogue.",
+        "c": "Officials said the meeting would focus on North Korea's missile launches and on how the three allies share data in real time.",
+    }
+    questions = ["Where?", "Who agreed to hold the talks with Japan?", "When were the talks last held, and where?"]
+    return [
+        Request(article_id, "qa", f"q{i}", f"Article: {text}\nQuestion: {q}\nAnswer:", 8, ())
+        for article_id, text in articles.items() for i, q in enumerate(questions)
+    ]
+
+
+@pytest.mark.parametrize("kv_cache, across", [("static", True), ("dynamic", True), ("static", False)])
+def test_batches_run_on_across_articles_with_the_same_greedy_outputs(tiny_models, kv_cache, across, monkeypatch):
+    # three articles (prefixes of different lengths) of three questions, batch 5: two batches,
+    # each mixing articles, instead of three batches of one article each (across_articles off)
+    reqs = questions_of_three_articles()
+    expected = backend(tiny_models["causal"], prefix_reuse=False, batch_size=1).generate(reqs, ignore)
+    monkeypatch.setattr(HFBackend, "across_articles", across)
+    reused = backend(tiny_models["causal"], batch_size=5, kv_cache=kv_cache)
+    batches = []
+    outputs = reused.generate(reqs, batches.append)
+    if across:
+        assert [len(b) for b in batches] == [5, 4]
+        assert {g.request.article_id for g in batches[0]} == {"a", "b"} and {g.request.article_id for g in batches[1]} == {"b", "c"}
+    else:
+        assert [sorted({g.request.article_id for g in b}) for b in batches] == [["a"], ["b"], ["c"]]
+    assert [g.raw_output for g in outputs] == [g.raw_output for g in expected]
+    assert [g.new_tokens for g in outputs] == [g.new_tokens for g in expected]
+    # each article's prefix was prefilled once (plus each question's own suffix)
+    prompts = [reused._encode(reused.render(r)) for r in reqs]
+    prefixes = {}
+    for r, p in zip(reqs, prompts):
+        prefixes.setdefault(r.article_id, []).append(p)
+    from harness.backends.hf_prefix import common_prefix_length
+
+    prefix_tokens = sum(common_prefix_length(group) for group in prefixes.values())
+    assert reused.efficiency.prefill_tokens == sum(len(p) for p in prompts) - 2 * prefix_tokens
+
+
 def test_a_static_cache_is_refused_for_sliding_window_attention(tiny_models):
     with pytest.raises(HarnessError, match="kv_cache: static does not support sliding-window attention"):
         backend(tiny_models["sliding"], kv_cache="static")
@@ -146,7 +187,7 @@ def test_the_static_cache_holds_prefix_suffix_and_new_tokens_and_starts_with_the
     length = hf_prefix.common_prefix_length(ids)
     prefix_cache = hf_prefix.prefill(b.model, ids[0][:length], "cpu")
     suffixes = [i[length:] for i in ids]
-    _, _, cache = hf_prefix.batch_inputs(ids[0][:length], suffixes, b.tokenizer.pad_token_id, prefix_cache, "cpu", (b.model.config, 7))
+    _, _, cache = hf_prefix.rows_inputs([(ids[0][:length], prefix_cache)] * 3, suffixes, b.tokenizer.pad_token_id, "cpu", b.model.config, 7)
     width = max(len(s) for s in suffixes)
     assert cache.get_max_length() == length + width + 7 and cache.get_seq_length() == length
     for static, dynamic in zip(cache.layers, prefix_cache.layers):
