@@ -13,9 +13,12 @@ questions of configs/default.yaml with shared-article prefix reuse, as the harne
 3. qa: the backend's whole QA generation (every question of the default config) with
    kv_cache dynamic and static, at batch 8 and 16, interleaved rounds; outputs compared with
    batch size 1 without prefix reuse.
-4. --compile: torch.compile of the forward with the static cache: compile seconds and step ms.
+4. across: the questions of the first --ci-articles paragraphs of references/ci-squad.yaml
+   (about 5 each), batches that run on across articles vs batches inside each article
+   (HFBackend.across_articles), interleaved rounds; outputs compared with baselines/ci.
+5. --compile: torch.compile of the forward with the static cache: compile seconds and step ms.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/decode_profile.py [--rounds 5] [--compile]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/decode_profile.py [--rounds 5] [--ci-articles 16] [--compile]
 """
 
 from __future__ import annotations
@@ -151,6 +154,44 @@ def qa_generation(HFBackend, model, requests, rounds: int) -> dict:
     }
 
 
+def across_articles(HFBackend, rounds: int, articles: int) -> dict:
+    from harness.config import load_config
+    from harness.evalset import load_eval_set
+    from harness.prompts import build_requests
+
+    config = load_config(ROOT / "configs" / "ci.yaml")
+    model = next(m for m in config.models if m.name == "smollm2-135m-instruct")
+    requests = build_requests(load_eval_set(config.eval_set)[:articles], {"qa": config.task(model, "qa")})
+    baseline = {}
+    for line in (ROOT / "baselines" / "ci" / "predictions.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["model"] == model.name and row["task"] == "qa":
+            baseline[(row["article_id"], row["item_id"])] = row["raw_output"]
+    backend = HFBackend(model, 0)
+    backend.ensure_loaded()
+    seconds: dict[str, list[float]] = {"inside_articles": [], "across_articles": []}
+    batches: dict[str, int] = {}
+    differing: dict[str, int] = {}
+    try:
+        for _ in range(rounds):
+            for name in seconds:
+                backend.across_articles = name == "across_articles"
+                done: list = []
+                started = time.perf_counter()
+                outputs = backend.generate(requests, done.append)
+                seconds[name].append(time.perf_counter() - started)
+                batches[name] = len(done)
+                differing[name] = sum(g.raw_output != baseline[(g.request.article_id, g.request.item_id)] for g in outputs)
+    finally:
+        del backend.across_articles  # back to the class default
+    return {
+        "articles": articles, "questions": len(requests), "batches": batches,
+        "seconds": {name: [round(s, 2) for s in values] for name, values in seconds.items()},
+        "paired_ratio_across_over_inside": paired(seconds["inside_articles"], seconds["across_articles"]),
+        "outputs_differing_from_baselines_ci": differing,
+    }
+
+
 def compiled(backend, requests, steps: int) -> dict:
     import torch
 
@@ -171,6 +212,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=24)
+    parser.add_argument("--ci-articles", type=int, default=16)
     parser.add_argument("--compile", action="store_true")
     args = parser.parse_args()
     import torch
@@ -198,6 +240,7 @@ def main() -> None:
         "ops_ms_per_step": {kind: runs[0]["ops_ms_per_step"] for kind, runs in steps.items()},
     }
     result["qa_generation"] = qa_generation(HFBackend, model, requests, max(2, args.rounds // 2))
+    result["across_articles"] = across_articles(HFBackend, max(2, args.rounds // 2), args.ci_articles)
     if args.compile:
         result["compile"] = compiled(backend, requests, args.steps)
     result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -206,6 +249,7 @@ def main() -> None:
     print(f"decode step, batch 8: dynamic {step['median_step_ms']['dynamic']} ms, static {step['median_step_ms']['static']} ms "
           f"(paired ratio {step['paired_ratio_static_over_dynamic']}); bound {result['bound']['decode_step_bound_ms']} ms; same tokens: {same_tokens}")
     print(json.dumps(result["qa_generation"]["median_seconds"]), json.dumps(result["qa_generation"]["outputs_equal_batch1_without_reuse"]))
+    print(json.dumps(result["across_articles"]))
     print(f"load average {result['load_average_at_start']} -> {result['load_average_at_end']}; written to {OUT.relative_to(ROOT)}")
 
 

@@ -124,7 +124,8 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
         "plain": build_causal(root / "tiny-llama-plain", chat_template=False),
         "t5": build_t5(root / "tiny-t5"),
         "breaks-in-generate": build_causal(root / "tiny-broken", vocab_size=20),
-        "sliding": build_causal(root / "tiny-mistral", sliding_window=16),
+        "sliding": build_causal(root / "tiny-mistral", sliding_window=16),  # shorter than the test prompts
+        "sliding-wide": build_causal(root / "tiny-mistral-wide", sliding_window=160),  # longer than most
     }
 
 

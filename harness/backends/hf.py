@@ -121,7 +121,8 @@ class HFBackend:
         model: Any = model_class.from_pretrained(self.resolved.location, dtype=self.dtype, **self.resolved.kwargs)
         model.to(self.device).eval()
         torch.manual_seed(self.seed)
-        self.sliding_window = hf_prefix.has_sliding_window(model.config)
+        # the window's size in tokens, or None
+        self.sliding_window = getattr(model.config, "sliding_window", None) if hf_prefix.has_sliding_window(model.config) else None
         self.static_cache = self._static_cache()
         self.source_info.update(kv_cache="static" if self.static_cache else "dynamic")
         self.model = model
@@ -132,7 +133,7 @@ class HFBackend:
         """Whether prefix-reuse batches decode into a StaticCache (hf_prefix.rows_inputs)."""
         if self.config.kv_cache == "dynamic" or self.is_encoder_decoder:
             return False
-        if self.sliding_window:  # StaticCache keeps only the window on those layers; the prefix is longer
+        if self.sliding_window:  # StaticCache keeps only the window on those layers
             if self.config.kv_cache == "static":
                 raise HarnessError(f"model {self.config.name}: kv_cache: static does not support sliding-window attention (Gemma-3, Mistral); use kv_cache: auto or dynamic")
             return False
@@ -202,11 +203,36 @@ class HFBackend:
                 # longest prompts first so each batch pads as little as possible
                 ordered = sorted(article_requests, key=lambda r: -len(ids[id(r)]))
                 yield from self._batched(ordered, lambda batch: self._plain_batch(batch, [texts[id(r)] for r in batch]))
-        if shared and self.across_articles and not self.sliding_window:
-            yield from self._across_articles(shared, texts, ids)
-        else:  # sliding windows: padding would sit inside the window, so batches stay inside one article
-            for article_requests, prefix_length in shared:
-                yield from self._with_prefix(article_requests, texts, ids, prefix_length)
+        inside = []
+        for article in shared:
+            if self._fits_window([article], ids):
+                inside.append(article)
+            else:  # padding would push real tokens out of the window
+                yield from self._with_prefix(*article, texts=texts, ids=ids, equal_lengths=True)
+        if not self.across_articles:
+            for article in inside:
+                yield from self._with_prefix(*article, texts=texts, ids=ids, equal_lengths=False)
+            return
+        group: list[tuple[list[Request], int]] = []  # articles whose batches may mix (one group without sliding windows)
+        for article in inside:
+            if group and not self._fits_window([*group, article], ids):
+                yield from self._across_articles(group, texts, ids)
+                group = []
+            group.append(article)
+        if group:
+            yield from self._across_articles(group, texts, ids)
+
+    def _fits_window(self, articles: list[tuple[list[Request], int]], ids: dict) -> bool:
+        """Whether a batch of these articles' questions, padded, fits inside the sliding window
+        (always, for models without one). Then every real token is inside the window with the
+        padding as without it, so padded and mixed batches give the same outputs; beyond it the
+        padding would push real tokens out of the window."""
+        if not self.sliding_window:
+            return True
+        requests = [r for article_requests, _ in articles for r in article_requests]
+        longest_prefix = max(length for _, length in articles)
+        widest_suffix = max(len(ids[id(r)]) - length for article_requests, length in articles for r in article_requests)
+        return longest_prefix + widest_suffix + max(r.max_new_tokens for r in requests) <= self.sliding_window
 
     def _batched(self, ordered: list[Request], run_batch):
         """Runs batches of the configured size; with batch_size auto, halves it on out-of-memory."""
@@ -223,14 +249,14 @@ class HFBackend:
                 continue
             start += len(batch)
 
-    def _with_prefix(self, requests: list[Request], texts: dict, ids: dict, prefix_length: int):
-        """One article's questions over its prefilled prefix, batched inside the article (models
-        with sliding windows: only suffixes of equal length share a batch, since padding would
-        sit inside the window)."""
+    def _with_prefix(self, requests: list[Request], prefix_length: int, texts: dict, ids: dict, equal_lengths: bool):
+        """One article's questions over its prefilled prefix, batched inside the article;
+        `equal_lengths` (sliding windows the padded batch would not fit in): only suffixes of
+        equal length share a batch."""
         prefix_ids = ids[id(requests[0])][:prefix_length]
         prefix_cache = self._prefill(prefix_ids)
         suffix = {id(r): ids[id(r)][prefix_length:] for r in requests}
-        if self.sliding_window:
+        if equal_lengths:
             key = lambda r: len(suffix[id(r)])  # noqa: E731
             buckets = [list(g) for _, g in groupby(sorted(requests, key=key), key=key)]
         else:
@@ -265,7 +291,7 @@ class HFBackend:
                     caches[index] = self._prefill(prefix)
                 rows.append((prefix, caches[index]))
             suffixes = [ids[id(r)][len(prefix_of[id(r)][0]):] for r in batch]
-            max_new = batch[0].max_new_tokens if self.static_cache else None
+            max_new = batch[0].max_new_tokens if self.static_cache else None  # None: a DynamicCache
             input_ids, mask, cache = hf_prefix.rows_inputs(rows, suffixes, self.tokenizer.pad_token_id, self.device, self.model.config, max_new)
             generations = self._run(batch, {"input_ids": input_ids, "attention_mask": mask, "past_key_values": cache},
                                     [texts[id(r)] for r in batch], prompt_tokens=sum(len(s) for s in suffixes))

@@ -80,8 +80,9 @@ def rows_inputs(prefixes: list[tuple[list[int], Any]], suffixes: list[list[int]]
     (questions of several articles in one batch): row i is prefix i, padding up to the longest
     prefix and then up to the longest suffix (masked: positions come from the mask), suffix i.
     Each row's cache starts with its own prefix's keys and values. `max_new_tokens` set: a
-    StaticCache that also holds the new tokens; None: a DynamicCache (models without sliding
-    windows only: the rows are rebuilt from the prefixes' full keys and values)."""
+    StaticCache that also holds the new tokens; None: a DynamicCache (rebuilt from the prefixes'
+    full keys and values: models without sliding windows, or batches that fit inside the window,
+    whose prefixes were never cut to it)."""
     import torch
     from transformers import DynamicCache, StaticCache
 

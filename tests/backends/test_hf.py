@@ -120,7 +120,7 @@ def test_prefix_reuse_gives_the_same_greedy_outputs(tiny_models, model, batch_si
     reqs = article_questions()
     plain = backend(tiny_models[model], prefix_reuse=False, batch_size=batch_size).generate(reqs, ignore)
     reused_backend = backend(tiny_models[model], prefix_reuse=True, batch_size=batch_size, kv_cache=kv_cache)
-    assert reused_backend.sliding_window == (model == "sliding")
+    assert bool(reused_backend.sliding_window) == (model == "sliding")
     # auto: a preallocated cache unless the model has sliding-window layers
     assert reused_backend.source_info["kv_cache"] == ("dynamic" if model == "sliding" or kv_cache == "dynamic" else "static")
     reused = reused_backend.generate(reqs, ignore)
@@ -170,6 +170,27 @@ def test_batches_run_on_across_articles_with_the_same_greedy_outputs(tiny_models
 
     prefix_tokens = sum(common_prefix_length(group) for group in prefixes.values())
     assert reused.efficiency.prefill_tokens == sum(len(p) for p in prompts) - 2 * prefix_tokens
+
+
+@pytest.mark.parametrize("model", ["sliding-wide", "sliding"])
+def test_sliding_window_batches_mix_only_when_the_padded_batch_fits_the_window(tiny_models, model):
+    # window 160: every padded batch fits, so suffixes of any length and articles mix as without
+    # a window; window 16: shorter than the prompts, so a batch holds equal suffixes of one article
+    reqs = questions_of_three_articles()
+    expected = backend(tiny_models[model], prefix_reuse=False, batch_size=1).generate(reqs, ignore)
+    reused = backend(tiny_models[model], batch_size=5)
+    prompts = [len(reused._encode(reused.render(r))) for r in reqs]
+    batches = []
+    outputs = reused.generate(reqs, batches.append)
+    assert [g.raw_output for g in outputs] == [g.raw_output for g in expected]
+    assert [g.new_tokens for g in outputs] == [g.new_tokens for g in expected]
+    if model == "sliding-wide":
+        assert max(prompts) + 8 <= 160 and [len(b) for b in batches] == [5, 4]
+    else:
+        assert min(prompts) > 16
+        for batch in batches:
+            suffix_lengths = {len(reused._encode(reused.render(g.request))) for g in batch}
+            assert len({g.request.article_id for g in batch}) == 1 and len(suffix_lengths) == 1
 
 
 def test_a_static_cache_is_refused_for_sliding_window_attention(tiny_models):
