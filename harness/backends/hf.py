@@ -194,15 +194,18 @@ class HFBackend:
         reuse = self.config.prefix_reuse and not self.is_encoder_decoder
         by_article = groupby(sorted(group, key=lambda r: r.article_id), key=lambda r: r.article_id)
         shared: list[tuple[list[Request], int]] = []  # each article's questions and their common prefix length
+        plain: list[Request] = []  # the rest (summaries, one per article; prefix_reuse off), batched across articles
         for _, grouped in by_article:
             article_requests = list(grouped)
             prefix_length = hf_prefix.common_prefix_length([ids[id(r)] for r in article_requests]) if reuse else 0
             if len(article_requests) > 1 and prefix_length >= hf_prefix.MIN_PREFIX_TOKENS:
                 shared.append((article_requests, prefix_length))
             else:
-                # longest prompts first so each batch pads as little as possible
-                ordered = sorted(article_requests, key=lambda r: -len(ids[id(r)]))
-                yield from self._batched(ordered, lambda batch: self._plain_batch(batch, [texts[id(r)] for r in batch]))
+                plain.extend(article_requests)
+        # longest prompts first so each batch pads as little as possible; left padding keeps every
+        # real token at the end of its row, inside a sliding window as without padding
+        ordered = sorted(plain, key=lambda r: -len(ids[id(r)]))
+        yield from self._batched(ordered, lambda batch: self._plain_batch(batch, [texts[id(r)] for r in batch]))
         inside = []
         for article in shared:
             if self._fits_window([article], ids):

@@ -193,6 +193,19 @@ def test_sliding_window_batches_mix_only_when_the_padded_batch_fits_the_window(t
             assert len({g.request.article_id for g in batch}) == 1 and len(suffix_lengths) == 1
 
 
+@pytest.mark.parametrize("model", ["causal", "sliding"])
+def test_summaries_of_several_articles_share_batches_with_the_same_greedy_outputs(tiny_models, model):
+    # one summary per article: batched across articles (left padding, which keeps every real token
+    # inside a sliding window), equal to one by one
+    texts = [r.prompt for r in questions_of_three_articles()[::3]]
+    reqs = [Request(f"art{i}", "summary", f"art{i}", f"Summarize: {text * (i + 1)}\nSummary:", 10, ()) for i, text in enumerate(texts)]
+    expected = backend(tiny_models[model], batch_size=1).generate(reqs, ignore)
+    batches = []
+    outputs = backend(tiny_models[model], batch_size=3).generate(reqs, batches.append)
+    assert [len(b) for b in batches] == [3]
+    assert [g.raw_output for g in outputs] == [g.raw_output for g in expected]
+
+
 def test_a_static_cache_is_refused_for_sliding_window_attention(tiny_models):
     with pytest.raises(HarnessError, match="kv_cache: static does not support sliding-window attention"):
         backend(tiny_models["sliding"], kv_cache="static")
