@@ -216,14 +216,14 @@ class HFBackend:
             for article in inside:
                 yield from self._with_prefix(*article, texts=texts, ids=ids, equal_lengths=False)
             return
-        group: list[tuple[list[Request], int]] = []  # articles whose batches may mix (one group without sliding windows)
+        mixing: list[tuple[list[Request], int]] = []  # articles whose batches may mix (all of them without sliding windows)
         for article in inside:
-            if group and not self._fits_window([*group, article], ids):
-                yield from self._across_articles(group, texts, ids)
-                group = []
-            group.append(article)
-        if group:
-            yield from self._across_articles(group, texts, ids)
+            if mixing and not self._fits_window([*mixing, article], ids):
+                yield from self._across_articles(mixing, texts, ids)
+                mixing = []
+            mixing.append(article)
+        if mixing:
+            yield from self._across_articles(mixing, texts, ids)
 
     def _fits_window(self, articles: list[tuple[list[Request], int]], ids: dict) -> bool:
         """Whether a batch of these articles' questions, padded, fits inside the sliding window
