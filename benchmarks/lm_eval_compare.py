@@ -74,6 +74,8 @@ MODEL_NAME = "smollm2-135m-instruct"
 TASK_NAME = "korea_qa_bench"
 BATCH_SIZE = 8
 TARGET_RATIO = 0.4
+SQUAD = ROOT.parent / "shared" / "validation" / "squad" / "v1.1" / "dev-v1.1.reconstructed.json"
+SQUAD_TARGET_RATIO = 0.45  # issue 14: 200 SQuAD v1.1 dev questions
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
 
@@ -124,21 +126,29 @@ def gguf_path() -> Path:
     return folder / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-def write_inputs(work: Path) -> dict:
-    """The bench eval set (korea.yaml without references), the two configs, the lm-eval task."""
+def write_inputs(work: Path, squad: int | None = None) -> dict:
+    """The bench eval set (korea.yaml without references, or the first `squad` questions of the
+    SQuAD v1.1 dev file), the two configs, the lm-eval task."""
     inputs = work / "inputs"
     if inputs.exists():
         shutil.rmtree(inputs)
     inputs.mkdir(parents=True)
 
-    # eval set: the shipped questions, no reference summaries, so no summary request
-    source = ROOT / "references" / "korea.yaml"
-    evalset = yaml.safe_load(source.read_text(encoding="utf-8"))
-    for article in evalset["articles"]:
-        article.pop("references", None)
-        if "text_file" in article:
-            article["text_file"] = str((source.parent / article["text_file"]).resolve())
-    evalset_path = inputs / "korea-qa.yaml"
+    if squad:  # about five questions per paragraph: what prefix reuse meets on real QA data
+        from harness.sources import load_squad_articles
+
+        evalset = {"articles": [
+            {"id": a.id, "text": a.text, "questions": [{"id": q.id, "question": q.question, "answers": list(q.answers)} for q in a.questions]}
+            for a in load_squad_articles(SQUAD, limit=squad)
+        ]}  # fmt: skip
+    else:  # the shipped questions, no reference summaries, so no summary request
+        source = ROOT / "references" / "korea.yaml"
+        evalset = yaml.safe_load(source.read_text(encoding="utf-8"))
+        for article in evalset["articles"]:
+            article.pop("references", None)
+            if "text_file" in article:
+                article["text_file"] = str((source.parent / article["text_file"]).resolve())
+    evalset_path = inputs / ("squad-qa.yaml" if squad else "korea-qa.yaml")
     evalset_path.write_text(dump_yaml(evalset), encoding="utf-8")
     articles = load_eval_set(evalset_path)
 
@@ -269,7 +279,7 @@ def run_lm_eval(lm_eval: Path, folder: Path, task_dir: Path, out: Path, log: Pat
 
 
 def lm_eval_generation_seconds(log: Path) -> float | None:
-    """The elapsed time of lm-eval's "Running generate_until requests" progress bar at 15/15."""
+    """The elapsed time of lm-eval's "Running generate_until requests" progress bar at 100%."""
     text = log.read_text(encoding="utf-8", errors="replace")
     found = re.findall(r"Running generate_until requests: 100%[^\[]*\[(\d+:)?(\d+):(\d+)<", text)
     if not found:
@@ -338,8 +348,13 @@ def main() -> int:
         help="OMP_NUM_THREADS (torch's intra-op threads) for both sides; default: torch's own choice (one per core). "
         "On a machine shared with other CPU work, 1 avoids OpenMP's oversubscription stalls (see the report)",
     )
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"the JSON result (default {DEFAULT_OUTPUT.relative_to(ROOT)})")
+    parser.add_argument("--output", type=Path, help=f"the JSON result (default {DEFAULT_OUTPUT.relative_to(ROOT)}, with --squad N lm_eval_compare_squadN.json)")
+    parser.add_argument("--squad", type=int, help="the first N questions of the SQuAD v1.1 dev file (../shared/validation) instead of the shipped 15")
     args = parser.parse_args()
+    global WORK, TARGET_RATIO
+    if args.squad:
+        WORK, TARGET_RATIO = WORK.with_name(f"lm_eval_compare_squad{args.squad}"), SQUAD_TARGET_RATIO
+    args.output = args.output or DEFAULT_OUTPUT.with_name(f"lm_eval_compare_squad{args.squad}.json" if args.squad else DEFAULT_OUTPUT.name)
 
     if args.threads:
         for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -350,7 +365,7 @@ def main() -> int:
     lm_eval = ensure_lm_eval_venv()
     gguf = gguf_path()
     folder = converted_gguf(gguf)  # made once, cached; both sides load this folder
-    inputs = write_inputs(WORK)
+    inputs = write_inputs(WORK, args.squad)
     runs_root = WORK / "runs"
     if runs_root.exists():
         shutil.rmtree(runs_root)
@@ -471,6 +486,7 @@ def main() -> int:
             "dtype": "float32",
             "device": "cpu",
             "questions": len(questions),
+            "eval_set": f"the first {args.squad} questions of SQuAD v1.1 dev" if args.squad else "references/korea.yaml (15 questions, one article)",
             "batch_size": BATCH_SIZE,
             "max_new_tokens": qa_task.max_new_tokens,
             "stop": list(qa_task.stop),
