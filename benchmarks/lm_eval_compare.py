@@ -135,10 +135,14 @@ def write_inputs(work: Path, squad: int | None = None) -> dict:
     inputs.mkdir(parents=True)
 
     if squad:  # about five questions per paragraph: what prefix reuse meets on real QA data
+        from harness.metrics.qa import normalize_answer
         from harness.sources import load_squad_articles
 
+        # a YAML eval set refuses gold answers that normalise to nothing (SQuAD has "." once);
+        # SQuAD's own scoring ignores nothing, but such an answer can only match an empty output
         evalset = {"articles": [
-            {"id": a.id, "text": a.text, "questions": [{"id": q.id, "question": q.question, "answers": list(q.answers)} for q in a.questions]}
+            {"id": a.id, "text": a.text, "questions": [
+                {"id": q.id, "question": q.question, "answers": [x for x in q.answers if normalize_answer(x)]} for q in a.questions]}
             for a in load_squad_articles(SQUAD, limit=squad)
         ]}  # fmt: skip
     else:  # the shipped questions, no reference summaries, so no summary request
