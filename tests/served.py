@@ -130,14 +130,18 @@ def refusing_handler():
     return Refusing
 
 
-def faulty_proxy_handler(upstream: str, fail_posts: set[int]):
+def faulty_proxy_handler(upstream: str, fail_posts: set[int], status: int = 500, headers: dict[str, str] | None = None, owned_by: str | None = None):
     """Forwards every request to the real server `upstream`, except that the POSTs numbered in
-    `fail_posts` (1 = the first) get a 500 instead. A stand-in because a real server cannot be
-    made to fail on a chosen request and then recover."""
+    `fail_posts` (1 = the first) get `status` (500, 429 with a Retry-After, 400...) instead; with
+    `owned_by`, /v1/models answers the upstream's list with that owner, as a server that
+    describes its model otherwise would. A stand-in because a real server cannot be made to fail
+    on a chosen request and then recover, nor to change what it says about its model."""
 
     class FaultyProxy(_Quiet):
         posts = 0
         forwarded = 0
+        bodies: list[bytes] = []  # every POST's body, in order (to see what was sent again)
+        owner = owned_by  # a test may change it between runs
 
         def do_GET(self):
             self._forward(None)
@@ -145,9 +149,13 @@ def faulty_proxy_handler(upstream: str, fail_posts: set[int]):
         def do_POST(self):
             type(self).posts += 1
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            type(self).bodies.append(body)
             if type(self).posts in fail_posts:
-                message = b'{"error": {"message": "injected fault", "type": "server_error"}}'
-                self.send_response(500)
+                kind = "server_error" if status >= 500 else "invalid_request_error"
+                message = json.dumps({"error": {"message": f"injected fault {status}", "type": kind}}).encode()
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(message)))
                 self.end_headers()
@@ -161,6 +169,11 @@ def faulty_proxy_handler(upstream: str, fail_posts: set[int]):
             request = urllib.request.Request(url, data=body, method=self.command, headers={"content-type": "application/json"})
             with urllib.request.urlopen(request, timeout=120) as response:
                 data = response.read()
+                owner = type(self).owner
+                if owner is not None and self.path.rstrip("/").endswith("/v1/models"):
+                    listed = json.loads(data)
+                    listed["data"] = [{**entry, "owned_by": owner} for entry in listed["data"]]
+                    data = json.dumps(listed).encode()
                 self.send_response(response.status)
                 self.send_header("content-type", response.headers.get("content-type", "application/json"))
                 self.send_header("content-length", str(len(data)))

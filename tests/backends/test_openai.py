@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from harness.backends.openai_api import BACKOFF_MAX_SECONDS, backoff_seconds
+from harness.task_config import DEFAULT_QA
 
 from conftest import ROOT
 from helpers import EVAL_SET, cli, hf, only_run_dir, read_report, write_run
@@ -144,6 +145,7 @@ def test_a_401_is_one_line_and_never_retried(tmp_path, monkeypatch):
         assert result.returncode == 2
         assert "the server refused the API key (HTTP 401); check $HARNESS_TEST_KEY" in said(result)
         assert stub.RequestHandlerClass.requests == 1  # /v1/models once: no retries
+    assert len(said(result).strip().splitlines()) == 1
     assert "wrong-key" not in said(result)
 
 
@@ -158,6 +160,64 @@ def test_500_twice_then_200_is_retried_and_counted(server, tiny_models, tmp_path
     assert report["models"][0]["efficiency"]["served"]["retries"] == 2
     assert report["models"][0]["efficiency"]["served"]["requests"] == 5
     assert outputs(predictions, "served") == outputs(predictions, "hf")
+
+
+def test_a_429_is_retried_after_the_servers_retry_after(server, tiny_models, tmp_path):
+    # Retry-After: 0 replaces our own backoff; the answers do not change
+    with http_stub(faulty_proxy_handler(server, fail_posts={2}, status=429, headers={"retry-after": "0"})) as (base_url, proxy):
+        config = write_run(tmp_path, [served("served", base_url, tiny_models["causal"], concurrency=1, max_retries=1), hf("hf", tiny_models["causal"])])
+        result = cli("--config", str(config), "--no-cache")
+        assert result.returncode == 0, said(result)
+        assert proxy.RequestHandlerClass.posts == 1 + 2 + 4
+        assert proxy.RequestHandlerClass.bodies[1] == proxy.RequestHandlerClass.bodies[2]  # the same request again
+    report, predictions = read_report(only_run_dir(tmp_path / "runs"))
+    assert report["models"][0]["efficiency"]["served"]["retries"] == 1
+    assert outputs(predictions, "served") == outputs(predictions, "hf")
+
+
+def test_a_400_during_the_run_fails_that_model_and_is_never_retried(server, tiny_models, tmp_path):
+    with http_stub(faulty_proxy_handler(server, fail_posts={2}, status=400)) as (base_url, proxy):
+        config = write_run(tmp_path, [served("served", base_url, tiny_models["causal"], concurrency=1, max_retries=3), {"name": "lead-1", "backend": "lead", "k": 1}])
+        result = cli("--config", str(config), "--no-cache")
+        assert result.returncode == 1, said(result)
+        refused = proxy.RequestHandlerClass.bodies[1]
+        assert proxy.RequestHandlerClass.bodies.count(refused) == 1  # sent once: a 4xx is not retried
+    report, _ = read_report(only_run_dir(tmp_path / "runs"))
+    failed, lead = report["models"]
+    assert failed["status"] == "failed" and lead["status"] == "ok"
+    assert f"model served ({base_url}): HTTP 400 injected fault 400 (item " in failed["error"]
+    assert "retr" not in failed["error"]  # no "after N retries"
+
+
+def test_another_base_url_api_or_model_description_misses_the_cache(server, tiny_models, tmp_path, cache_dir):
+    causal = tiny_models["causal"]
+    runs = iter(range(100))
+
+    def cached_items(model: dict) -> int:
+        folder = tmp_path / f"run{next(runs)}"
+        folder.mkdir()
+        config = write_run(folder, [model])
+        result = cli("--config", str(config))
+        assert result.returncode == 0, said(result)
+        return read_report(only_run_dir(folder / "runs"))[0]["models"][0]["timing"]["cached_items"]
+
+    assert cached_items(served("served", server, causal)) == 0
+    assert cached_items(served("served", server, causal)) == 5
+    assert cached_items(served("served", server, causal, api="completions")) == 0  # another API flavour
+    # the same server behind another URL; then the same URL, the server describing its model otherwise
+    with http_stub(faulty_proxy_handler(server, fail_posts=set())) as (base_url, proxy):
+        assert cached_items(served("served", base_url, causal)) == 0
+        assert cached_items(served("served", base_url, causal)) == 5
+        proxy.RequestHandlerClass.owner = "someone-else"
+        assert cached_items(served("served", base_url, causal)) == 0
+    # and the generation parameters: another max_new_tokens for the answers misses them only
+    folder = tmp_path / "longer"
+    folder.mkdir()
+    qa = DEFAULT_QA.model_dump(mode="json") | {"max_new_tokens": 7}
+    config = write_run(folder, [served("served", server, causal)], tasks={"qa": qa})
+    assert cli("--config", str(config)).returncode == 0
+    timing = read_report(only_run_dir(folder / "runs"))[0]["models"][0]["timing"]
+    assert timing["cached_items"] == 2  # the 2 summaries; the 3 answers are generated again
 
 
 def test_a_prompt_over_the_servers_context_fails_that_model_only(server, tiny_models, tmp_path):
