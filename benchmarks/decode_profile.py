@@ -17,8 +17,13 @@ questions of configs/default.yaml with shared-article prefix reuse, as the harne
    (about 5 each), batches that run on across articles vs batches inside each article
    (HFBackend.across_articles), interleaved rounds; outputs compared with baselines/ci.
 5. --compile: torch.compile of the forward with the static cache: compile seconds and step ms.
+6. --layout-only: the Linear weights stored transposed (harness/backends/cpu_layout.py, what the
+   backend now does on the CPU) vs as transformers loads them: decode step (static cache), a
+   500-token prefill and the whole QA generation, interleaved rounds, tokens compared; merged
+   into the existing results file under "linear_layout" (the other sections are left as they
+   were measured).
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/decode_profile.py [--rounds 5] [--ci-articles 16] [--compile]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/decode_profile.py [--rounds 5] [--ci-articles 16] [--compile] [--layout-only]
 """
 
 from __future__ import annotations
@@ -195,6 +200,49 @@ def across_articles(HFBackend, rounds: int, articles: int) -> dict:
     }
 
 
+def linear_layout(HFBackend, model, requests, rounds: int, steps: int) -> dict:
+    import torch
+
+    transposed = HFBackend(model, 0)  # as the backend loads it on the CPU
+    contiguous = HFBackend(model, 0)
+    for backend in (transposed, contiguous):
+        backend.ensure_loaded()
+    for module in contiguous.model.modules():  # back to the layout transformers loaded
+        if isinstance(module, torch.nn.Linear):
+            module.weight.data = module.weight.data.contiguous()
+    backends = {"contiguous": contiguous, "transposed": transposed}
+    prompt = torch.tensor([transposed._encode(transposed.render(requests[0]))[:500]])
+    step_ms: dict[str, list[float]] = {name: [] for name in backends}
+    prefill_s: dict[str, list[float]] = {name: [] for name in backends}
+    qa_s: dict[str, list[float]] = {name: [] for name in backends}
+    tokens, outputs = {}, {}
+    for _ in range(rounds):
+        for name, backend in backends.items():
+            run = decode_steps(backend, requests, True, steps)
+            step_ms[name].append(run["step_ms"])
+            tokens[name] = run["tokens"]
+            with torch.inference_mode():
+                started = time.perf_counter()
+                backend.model(input_ids=prompt, logits_to_keep=1)
+                prefill_s[name].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            outputs[name] = [g.raw_output for g in backend.generate(requests, lambda _: None)]
+            qa_s[name].append(time.perf_counter() - started)
+    return {
+        "transposed_is_the_backend_default": transposed.identity.get("layout"),
+        "decode_step_batch8_ms": step_ms,
+        "paired_ratio_transposed_over_contiguous": {
+            "decode_step": paired(step_ms["contiguous"], step_ms["transposed"]),
+            "prefill_500_tokens": paired(prefill_s["contiguous"], prefill_s["transposed"]),
+            "qa_generation": paired(qa_s["contiguous"], qa_s["transposed"]),
+        },
+        "prefill_500_tokens_s": {name: [round(x, 3) for x in v] for name, v in prefill_s.items()},
+        "qa_generation_s": {name: [round(x, 2) for x in v] for name, v in qa_s.items()},
+        "same_step_tokens": tokens["contiguous"] == tokens["transposed"],
+        "same_qa_outputs": outputs["contiguous"] == outputs["transposed"],
+    }
+
+
 def compiled(backend, requests, steps: int) -> dict:
     import torch
 
@@ -217,11 +265,21 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=24)
     parser.add_argument("--ci-articles", type=int, default=16)
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--layout-only", action="store_true")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     HFBackend, model, requests = setup()
+    if args.layout_only:
+        before = os.getloadavg()
+        layout = linear_layout(HFBackend, model, requests, args.rounds, args.steps)
+        layout["load_average"] = {"start": [round(x, 2) for x in before], "end": [round(x, 2) for x in os.getloadavg()]}
+        result = json.loads(OUT.read_text()) if OUT.exists() else {}
+        result["linear_layout"] = layout
+        OUT.write_text(json.dumps(result, indent=1) + "\n")
+        print(json.dumps(layout["paired_ratio_transposed_over_contiguous"]), "same tokens:", layout["same_step_tokens"], layout["same_qa_outputs"])
+        return
     backend = HFBackend(model, 0)
     backend.ensure_loaded()
     load_start = os.getloadavg()

@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import Any
 
 from harness import fewshot
-from harness.backends import hf_prefix
+from harness.backends import cpu_layout, hf_prefix
 from harness.backends.context_window import context_window, fit_to_window
 from harness.backends.efficiency import Efficiency
 from harness.backends.hf_config import HFModel
@@ -75,7 +75,11 @@ class HFBackend:
             "transformers": package_version("transformers"),
             "torch": package_version("torch"),
         }
+        if cpu_layout.applies(self.identity["device_type"], self.identity["dtype"]):
+            self.identity["layout"] = cpu_layout.LAYOUT  # it rounds differently: not the same outputs' key
         self.source_info = {**self.resolved.info, "dtype": self.identity["dtype"], "device": self.device}
+        if "layout" in self.identity:
+            self.source_info["layout"] = self.identity["layout"]
         # transformers objects, loaded lazily (typed Any: transformers' own stubs are partial)
         self.model: Any = None
         self.tokenizer: Any = None
@@ -120,6 +124,8 @@ class HFBackend:
         model_class = AutoModelForSeq2SeqLM if self.is_encoder_decoder else AutoModelForCausalLM
         model: Any = model_class.from_pretrained(self.resolved.location, dtype=self.dtype, **self.resolved.kwargs)
         model.to(self.device).eval()
+        if "layout" in self.identity:
+            cpu_layout.store_linear_weights_transposed(model)
         torch.manual_seed(self.seed)
         # the window's size in tokens, or None
         self.sliding_window = getattr(model.config, "sliding_window", None) if hf_prefix.has_sliding_window(model.config) else None
