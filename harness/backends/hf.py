@@ -65,17 +65,18 @@ class HFBackend:
         if config.source.hub and not config.source.gguf_file:
             self.resolved.info["commit"] = _hub_commit(self.resolved)
         weights = {k: v for k, v in self.resolved.info.items() if k not in ("path", "converted")}
+        dtype, device_type = str(self.dtype).removeprefix("torch."), self.device.split(":")[0]
         self.identity = {
             "backend": "hf",
             "weights": weights,
-            "dtype": str(self.dtype).removeprefix("torch."),
-            "device_type": self.device.split(":")[0],
+            "dtype": dtype,
+            "device_type": device_type,
             "chat_template": config.chat_template,
             "system_prompt": config.system_prompt,
             "transformers": package_version("transformers"),
             "torch": package_version("torch"),
         }
-        if cpu_layout.applies(self.identity["device_type"], self.identity["dtype"]):
+        if cpu_layout.applies(device_type, dtype):
             self.identity["layout"] = cpu_layout.LAYOUT  # it rounds differently: not the same outputs' key
         self.source_info = {**self.resolved.info, "dtype": self.identity["dtype"], "device": self.device}
         if "layout" in self.identity:
