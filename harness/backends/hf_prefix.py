@@ -9,10 +9,12 @@ per article, and each batch only prefills its questions' suffixes.
 Batching suffixes of different lengths: the cache holds the prefix for one sequence; it is
 repeated for the batch, and each suffix is padded on the left *between* the prefix and the
 suffix, with those positions masked (rows of several articles: padded up to the longest prefix,
-then up to the longest suffix, all of it between each row's prefix and its suffix). transformers derives position ids from the attention
-mask, so every real token keeps the position it has without padding. Models with sliding-window
-attention (Gemma-3, Mistral) would see the padding inside their window, so for them a batch only
-holds suffixes of equal length.
+then up to the longest suffix, all of it between each row's prefix and its suffix).
+transformers derives position ids from the attention mask, so every real token keeps the
+position it has without padding. Models with sliding-window attention (Gemma-3, Mistral) would
+count the padding inside their window: for them a batch mixes lengths and articles only when
+the padded batch fits inside the window (HFBackend._fits_window), otherwise it holds one
+article's suffixes of equal length.
 
 The batch's cache is either a copy of the prefix's DynamicCache (it grows by a torch.cat of every
 layer's keys and values at each decode step: the whole cache is copied once per new token) or a
