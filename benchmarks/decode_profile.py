@@ -17,11 +17,13 @@ questions of configs/default.yaml with shared-article prefix reuse, as the harne
    (about 5 each), batches that run on across articles vs batches inside each article
    (HFBackend.across_articles), interleaved rounds; outputs compared with baselines/ci.
 5. --compile: torch.compile of the forward with the static cache: compile seconds and step ms.
-6. --layout-only: the Linear weights stored transposed (harness/backends/cpu_layout.py, what the
-   backend now does on the CPU) vs as transformers loads them: decode step (static cache), a
-   500-token prefill and the whole QA generation, interleaved rounds, tokens compared; merged
-   into the existing results file under "linear_layout" (the other sections are left as they
-   were measured).
+6. --layout-only: every nn.Linear weight re-stored transposed (W.T contiguous, viewed back with
+   its shape, ties kept: MKL's kernel for a decode step's few rows is faster on that layout) vs
+   as transformers loads it: decode step (static cache), a 500-token prefill and the whole QA
+   generation, interleaved rounds, tokens compared; and the memory of each in a fresh process
+   (VmHWM after loading and answering the 15 questions): transformers memory-maps the weights,
+   and the copy reads every page of the file into the process besides the new copy. Merged into
+   the existing results file under "linear_layout" (the other sections stay as measured).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/decode_profile.py [--rounds 5] [--ci-articles 16] [--compile] [--layout-only]
 """
@@ -200,18 +202,44 @@ def across_articles(HFBackend, rounds: int, articles: int) -> dict:
     }
 
 
+def transpose_linear_weights(model) -> None:
+    """Every nn.Linear weight stored as W.T contiguous, viewed back as (out, in); a tied weight once."""
+    import torch
+
+    done: set[int] = set()
+    for module in model.modules():
+        if isinstance(module, torch.nn.Linear) and id(module.weight) not in done:
+            done.add(id(module.weight))
+            module.weight.data = module.weight.data.t().contiguous().t()
+
+
+def layout_memory(transposed: bool) -> dict:
+    """/proc/self/status of a fresh process that loads SmolLM2 (transposed or not) and answers the
+    default config's questions: the peak (VmHWM) and what is resident at the end, in MB."""
+    import subprocess
+
+    code = (
+        "import sys, torch; sys.path.insert(0, 'benchmarks'); torch.set_num_threads(1)\n"
+        "import decode_profile as dp\n"
+        "HFBackend, model, requests = dp.setup(); b = HFBackend(model, 0); b.ensure_loaded()\n"
+        f"if {transposed}: dp.transpose_linear_weights(b.model)\n"
+        "b.generate(requests, lambda _: None)\n"
+        "import json; print(json.dumps({l.split(':')[0]: round(int(l.split()[1]) / 1024, 1) for l in open('/proc/self/status') if l.startswith(('VmHWM', 'VmRSS', 'RssAnon', 'RssFile'))}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def linear_layout(HFBackend, model, requests, rounds: int, steps: int) -> dict:
     import torch
 
-    transposed = HFBackend(model, 0)  # as the backend loads it on the CPU
-    contiguous = HFBackend(model, 0)
-    for backend in (transposed, contiguous):
+    contiguous = HFBackend(model, 0)  # as transformers loads it (and the backend runs it)
+    transposed = HFBackend(model, 0)
+    for backend in (contiguous, transposed):
         backend.ensure_loaded()
-    for module in contiguous.model.modules():  # back to the layout transformers loaded
-        if isinstance(module, torch.nn.Linear):
-            module.weight.data = module.weight.data.contiguous()
+    transpose_linear_weights(transposed.model)
     backends = {"contiguous": contiguous, "transposed": transposed}
-    prompt = torch.tensor([transposed._encode(transposed.render(requests[0]))[:500]])
+    prompt = torch.tensor([contiguous._encode(contiguous.render(requests[0]))[:500]])
     step_ms: dict[str, list[float]] = {name: [] for name in backends}
     prefill_s: dict[str, list[float]] = {name: [] for name in backends}
     qa_s: dict[str, list[float]] = {name: [] for name in backends}
@@ -229,7 +257,6 @@ def linear_layout(HFBackend, model, requests, rounds: int, steps: int) -> dict:
             outputs[name] = [g.raw_output for g in backend.generate(requests, lambda _: None)]
             qa_s[name].append(time.perf_counter() - started)
     return {
-        "transposed_is_the_backend_default": transposed.identity.get("layout"),
         "decode_step_batch8_ms": step_ms,
         "paired_ratio_transposed_over_contiguous": {
             "decode_step": paired(step_ms["contiguous"], step_ms["transposed"]),
@@ -240,6 +267,7 @@ def linear_layout(HFBackend, model, requests, rounds: int, steps: int) -> dict:
         "qa_generation_s": {name: [round(x, 2) for x in v] for name, v in qa_s.items()},
         "same_step_tokens": tokens["contiguous"] == tokens["transposed"],
         "same_qa_outputs": outputs["contiguous"] == outputs["transposed"],
+        "memory_mb_after_qa_in_a_fresh_process": {name: layout_memory(name == "transposed") for name in backends},
     }
 
 

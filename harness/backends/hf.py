@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import Any
 
 from harness import fewshot
-from harness.backends import cpu_layout, hf_prefix
+from harness.backends import hf_prefix
 from harness.backends.context_window import context_window, fit_to_window
 from harness.backends.efficiency import Efficiency
 from harness.backends.hf_config import HFModel
@@ -65,22 +65,17 @@ class HFBackend:
         if config.source.hub and not config.source.gguf_file:
             self.resolved.info["commit"] = _hub_commit(self.resolved)
         weights = {k: v for k, v in self.resolved.info.items() if k not in ("path", "converted")}
-        dtype, device_type = str(self.dtype).removeprefix("torch."), self.device.split(":")[0]
         self.identity = {
             "backend": "hf",
             "weights": weights,
-            "dtype": dtype,
-            "device_type": device_type,
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "device_type": self.device.split(":")[0],
             "chat_template": config.chat_template,
             "system_prompt": config.system_prompt,
             "transformers": package_version("transformers"),
             "torch": package_version("torch"),
         }
-        if cpu_layout.applies(device_type, dtype):
-            self.identity["layout"] = cpu_layout.LAYOUT  # it rounds differently: not the same outputs' key
         self.source_info = {**self.resolved.info, "dtype": self.identity["dtype"], "device": self.device}
-        if "layout" in self.identity:
-            self.source_info["layout"] = self.identity["layout"]
         # transformers objects, loaded lazily (typed Any: transformers' own stubs are partial)
         self.model: Any = None
         self.tokenizer: Any = None
@@ -125,8 +120,6 @@ class HFBackend:
         model_class = AutoModelForSeq2SeqLM if self.is_encoder_decoder else AutoModelForCausalLM
         model: Any = model_class.from_pretrained(self.resolved.location, dtype=self.dtype, **self.resolved.kwargs)
         model.to(self.device).eval()
-        if "layout" in self.identity:
-            cpu_layout.store_linear_weights_transposed(model)
         torch.manual_seed(self.seed)
         # the window's size in tokens, or None
         self.sliding_window = getattr(model.config, "sliding_window", None) if hf_prefix.has_sliding_window(model.config) else None
