@@ -138,8 +138,8 @@ def write_inputs(work: Path, squad: int | None = None) -> dict:
         from harness.metrics.qa import normalize_answer
         from harness.sources import load_squad_articles
 
-        # a YAML eval set refuses gold answers that normalise to nothing (SQuAD has "." once);
-        # SQuAD's own scoring ignores nothing, but such an answer can only match an empty output
+        # a YAML eval set refuses gold answers that normalise to nothing (SQuAD has "." once); the
+        # official scorer keeps them, but such an answer can only match an empty output
         evalset = {"articles": [
             {"id": a.id, "text": a.text, "questions": [
                 {"id": q.id, "question": q.question, "answers": [x for x in q.answers if normalize_answer(x)]} for q in a.questions]}

@@ -130,18 +130,18 @@ def refusing_handler():
     return Refusing
 
 
-def faulty_proxy_handler(upstream: str, fail_posts: set[int], status: int = 500, headers: dict[str, str] | None = None, owned_by: str | None = None):
+def faulty_proxy_handler(upstream: str, fail_posts: set[int], status: int = 500, headers: dict[str, str] | None = None):
     """Forwards every request to the real server `upstream`, except that the POSTs numbered in
-    `fail_posts` (1 = the first) get `status` (500, 429 with a Retry-After, 400...) instead; with
-    `owned_by`, /v1/models answers the upstream's list with that owner, as a server that
-    describes its model otherwise would. A stand-in because a real server cannot be made to fail
+    `fail_posts` (1 = the first) get `status` (500, 429 with a Retry-After, 400...) instead; once
+    a test sets the class's `owner`, /v1/models answers the upstream's list with that owner, as a
+    server that describes its model otherwise would. A stand-in because a real server cannot be made to fail
     on a chosen request and then recover, nor to change what it says about its model."""
 
     class FaultyProxy(_Quiet):
         posts = 0
         forwarded = 0
         bodies: list[bytes] = []  # every POST's body, in order (to see what was sent again)
-        owner = owned_by  # a test may change it between runs
+        owner: str | None = None  # a test may set it between runs
 
         def do_GET(self):
             self._forward(None)

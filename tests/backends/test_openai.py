@@ -5,6 +5,7 @@ the resumed re-run. Only the 401 and the 500s come from stand-ins (tests/served.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import threading
@@ -191,7 +192,7 @@ def test_a_400_during_the_run_fails_that_model_and_is_never_retried(server, tiny
 
 def test_another_base_url_api_or_model_description_misses_the_cache(server, tiny_models, tmp_path, cache_dir):
     causal = tiny_models["causal"]
-    runs = iter(range(100))
+    runs = itertools.count()
 
     def cached_items(model: dict) -> int:
         folder = tmp_path / f"run{next(runs)}"
