@@ -60,9 +60,10 @@ def _tokenizer(vocab_size: int = 400):
 
 
 def build_causal(folder: Path, chat_template: bool = True, vocab_size: int | None = None, sliding_window: int | None = None,
-                 max_positions: int = 2048) -> Path:
+                 max_positions: int = 2048, heads: int = 2, key_value_heads: int = 2) -> Path:
     """A 2-layer Llama. `vocab_size` smaller than the tokenizer's makes a model that loads but
-    fails in generate (an embedding index out of range): a realistic mid-run failure."""
+    fails in generate (an embedding index out of range): a realistic mid-run failure. Fewer
+    `key_value_heads` than `heads`: grouped-query attention, as SmolLM2 has (9 and 3)."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM
 
@@ -79,8 +80,8 @@ def build_causal(folder: Path, chat_template: bool = True, vocab_size: int | Non
         hidden_size=32,
         intermediate_size=64,
         num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
+        num_attention_heads=heads,
+        num_key_value_heads=key_value_heads,
         max_position_embeddings=max_positions,
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=tokenizer.bos_token_id,
@@ -117,11 +118,13 @@ def build_t5(folder: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
-    """{'causal': with a chat template, 'plain': without one, 't5': seq2seq, 'breaks-in-generate'}."""
+    """{'causal': with a chat template, 'plain': without one, 'gqa': grouped-query attention, 't5': seq2seq,
+    'breaks-in-generate', 'sliding', 'sliding-wide'}."""
     root = tmp_path_factory.mktemp("tiny-models")
     return {
         "causal": build_causal(root / "tiny-llama"),
         "plain": build_causal(root / "tiny-llama-plain", chat_template=False),
+        "gqa": build_causal(root / "tiny-llama-gqa", heads=4, key_value_heads=2),
         "t5": build_t5(root / "tiny-t5"),
         "breaks-in-generate": build_causal(root / "tiny-broken", vocab_size=20),
         "sliding": build_causal(root / "tiny-mistral", sliding_window=16),  # shorter than the test prompts

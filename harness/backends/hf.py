@@ -2,18 +2,20 @@
 model's own config; chat templates; batched greedy generation with stop strings; shared-article
 prefix reuse (hf_prefix.py); the model is loaded only when something is not in the cache.
 
-The only module (with hf_prefix.py) that imports torch and transformers, lazily.
+The only module (with hf_prefix.py and hf_shared_prefix.py) that imports torch and
+transformers, lazily.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 from itertools import groupby
 from typing import Any
 
 from harness import fewshot
-from harness.backends import hf_prefix
+from harness.backends import hf_prefix, hf_shared_prefix
 from harness.backends.context_window import context_window, fit_to_window
 from harness.backends.efficiency import Efficiency
 from harness.backends.hf_config import HFModel
@@ -123,21 +125,27 @@ class HFBackend:
         torch.manual_seed(self.seed)
         # the window's size in tokens, or None
         self.sliding_window = getattr(model.config, "sliding_window", None) if hf_prefix.has_sliding_window(model.config) else None
-        self.static_cache = self._static_cache()
-        self.source_info.update(kv_cache="static" if self.static_cache else "dynamic")
+        self.kv_cache = self._kv_cache(model)
+        self.source_info.update(kv_cache=self.kv_cache)
         self.model = model
         self.load_seconds = time.perf_counter() - started
         self.source_info.update(architecture=type(model).__name__)
 
-    def _static_cache(self) -> bool:
-        """Whether prefix-reuse batches decode into a StaticCache (hf_prefix.rows_inputs)."""
-        if self.config.kv_cache == "dynamic" or self.is_encoder_decoder:
-            return False
-        if self.sliding_window:  # StaticCache keeps only the window on those layers
-            if self.config.kv_cache == "static":
-                raise HarnessError(f"model {self.config.name}: kv_cache: static does not support sliding-window attention (Gemma-3, Mistral); use kv_cache: auto or dynamic")
-            return False
-        return True
+    def _kv_cache(self, model) -> str:
+        """The cache prefix-reuse batches decode into (hf_prefix.rows_inputs): shared, static or dynamic."""
+        wanted = self.config.kv_cache
+        if wanted == "dynamic" or self.is_encoder_decoder:
+            return "dynamic"
+        if self.sliding_window:  # a static cache keeps only the window on those layers
+            if wanted != "auto":
+                raise HarnessError(f"model {self.config.name}: kv_cache: {wanted} does not support sliding-window attention (Gemma-3, Mistral); use kv_cache: auto or dynamic")
+            return "dynamic"
+        # the shared-prefix attention runs CPU kernels (CUDA is not measured yet: static there)
+        shared = self.device == "cpu" and hf_shared_prefix.supported(model)
+        if wanted == "shared" and not shared:
+            checked = ", ".join(sorted(hf_shared_prefix.MODEL_TYPES))
+            raise HarnessError(f"model {self.config.name}: kv_cache: shared needs a checked architecture ({checked}) on sdpa attention on the CPU; use kv_cache: auto or static")
+        return "shared" if shared and wanted in ("auto", "shared") else "static"
 
     def fit_to_window(self, requests: list[Request]) -> list[Request]:
         """Every request as it fits the model's context window (see context_window.py)."""
@@ -294,8 +302,8 @@ class HFBackend:
                     caches[index] = self._prefill(prefix)
                 rows.append((prefix, caches[index]))
             suffixes = [ids[id(r)][len(prefix_of[id(r)][0]):] for r in batch]
-            max_new = batch[0].max_new_tokens if self.static_cache else None  # None: a DynamicCache
-            input_ids, mask, cache = hf_prefix.rows_inputs(rows, suffixes, self.tokenizer.pad_token_id, self.device, self.model.config, max_new)
+            input_ids, mask, cache = hf_prefix.rows_inputs(rows, suffixes, self.tokenizer.pad_token_id, self.device, self.model.config,
+                                                           batch[0].max_new_tokens, self.kv_cache)
             generations = self._run(batch, {"input_ids": input_ids, "attention_mask": mask, "past_key_values": cache},
                                     [texts[id(r)] for r in batch], prompt_tokens=sum(len(s) for s in suffixes))
             for request in batch:  # a retried (out-of-memory) batch keeps its prefixes until it ran
@@ -318,8 +326,8 @@ class HFBackend:
         if self.sliding_window:
             input_ids, mask, cache = hf_prefix.batch_inputs(prefix_ids, suffixes, pad, prefix_cache, self.device)
         else:
-            max_new = batch[0].max_new_tokens if self.static_cache else None
-            input_ids, mask, cache = hf_prefix.rows_inputs([(prefix_ids, prefix_cache)] * len(batch), suffixes, pad, self.device, self.model.config, max_new)
+            input_ids, mask, cache = hf_prefix.rows_inputs([(prefix_ids, prefix_cache)] * len(batch), suffixes, pad, self.device, self.model.config,
+                                                           batch[0].max_new_tokens, self.kv_cache)
         inputs = {"input_ids": input_ids, "attention_mask": mask, "past_key_values": cache}
         return self._run(batch, inputs, texts, prompt_tokens=sum(len(s) for s in suffixes))
 
@@ -340,7 +348,9 @@ class HFBackend:
             kwargs.update(stop_strings=list(first.stop), tokenizer=self.tokenizer)
         clock = self.efficiency.first_step_clock()
         started = time.perf_counter()
-        with torch.inference_mode(), warnings.catch_warnings():
+        cache = inputs.get("past_key_values")
+        shared = hf_shared_prefix.attention(self.model, cache) if hf_shared_prefix.is_shared(cache) else contextlib.nullcontext()
+        with torch.inference_mode(), warnings.catch_warnings(), shared:
             # transformers 5.2x renames generate's past_key_values to cache; both work below 6.0
             warnings.filterwarnings("ignore", message=".*past_key_values.*deprecated", category=FutureWarning)
             output = self.model.generate(**inputs, **kwargs, logits_processor=[clock])

@@ -63,10 +63,12 @@ class HFModel(ModelConfigBase):
     """auto: 8 on CPU, 32 on CUDA, halved on out-of-memory."""
     prefix_reuse: bool = True
     """Prefill an article's shared prompt prefix once for all its questions (README, "Generation cache, resume and re-scoring")."""
-    kv_cache: Literal["auto", "static", "dynamic"] = "auto"
-    """The KV cache of prefix-reuse batches: static (preallocated, written in place; no copy of
-    the whole cache per new token) or dynamic (transformers' default); auto: static unless the
-    model has sliding-window attention, which static does not support."""
+    kv_cache: Literal["auto", "shared", "static", "dynamic"] = "auto"
+    """The KV cache of prefix-reuse batches: shared (one copy of each article's prefix for all its
+    rows, the rest preallocated per row: hf_shared_prefix.py), static (preallocated, the prefix
+    copied into every row, written in place; no copy of the whole cache per new token) or dynamic
+    (transformers' default); auto: shared on CPU for models on sdpa, else static, and dynamic for
+    sliding-window attention, which neither supports."""
     context_overflow: Literal["error", "truncate"] = "error"
     """A prompt (plus max_new_tokens) longer than the model's context window: error names the
     items and fails the model; truncate cuts the article's end until it fits, and marks the item."""

@@ -16,11 +16,13 @@ count the padding inside their window: for them a batch mixes lengths and articl
 the padded batch fits inside the window (HFBackend._fits_window), otherwise it holds one
 article's suffixes of equal length.
 
-The batch's cache is either a copy of the prefix's DynamicCache (it grows by a torch.cat of every
-layer's keys and values at each decode step: the whole cache is copied once per new token) or a
-StaticCache sized for the batch's prompt and new tokens, the prefix written into it once and each
-new token written in place. On SmolLM2 at batch 8 over a 506-token prefix the cat took ~18% of a
-decode step (torch.profiler; benchmarks/decode_profile.py), and the static cache gives the same
+The batch's cache is one of three. "shared" (CPU, checked architectures): one copy of each
+prefix for all its rows, read through a two-part attention (hf_shared_prefix.py). "static": a
+StaticCache sized for the batch's prompt and new tokens, the prefix written into every row once
+and each new token written in place. "dynamic" (sliding windows): a copy of the prefix's
+DynamicCache, which grows by a torch.cat of every layer's keys and values at each decode step (the
+whole cache copied once per new token): on SmolLM2 at batch 8 over a 506-token prefix the cat took
+~18% of a decode step (torch.profiler; benchmarks/decode_profile.py). All three give the same
 greedy tokens (tested on the tiny models, measured on the packaged ones).
 """
 
@@ -28,6 +30,8 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+
+from harness.backends import hf_shared_prefix
 
 MIN_PREFIX_TOKENS = 8
 """Shorter shared prefixes are not worth a separate prefill."""
@@ -77,21 +81,28 @@ def batch_inputs(prefix_ids: list[int], suffixes: list[list[int]], pad_id: int, 
     return torch.tensor(input_ids, device=device), torch.tensor(mask, device=device), cache
 
 
-def rows_inputs(prefixes: list[tuple[list[int], Any]], suffixes: list[list[int]], pad_id: int, device, model_config, max_new_tokens: int | None):
+def rows_inputs(prefixes: list[tuple[list[int], Any]], suffixes: list[list[int]], pad_id: int, device, model_config, max_new_tokens: int,
+                kind: str):
     """input_ids, attention_mask and a cache for a batch whose rows continue different prefixes
     (questions of several articles in one batch): row i is prefix i, padding up to the longest
     prefix and then up to the longest suffix (masked: positions come from the mask), suffix i.
-    Each row's cache starts with its own prefix's keys and values. `max_new_tokens` set: a
-    StaticCache that also holds the new tokens; None: a DynamicCache (rebuilt from the prefixes'
-    full keys and values: models without sliding windows, or batches that fit inside the window,
-    whose prefixes were never cut to it)."""
+    `kind` "shared": each run of rows of one prefix reads that prefix's own cache, and the cache
+    holds per row what follows the longest prefix, new tokens included (hf_shared_prefix.py);
+    "static": a StaticCache, each row starting with its own copy of its prefix's keys and values,
+    that also holds the new tokens; "dynamic": a DynamicCache rebuilt from the prefixes' full keys
+    and values (models without sliding windows, or batches that fit inside the window, whose
+    prefixes were never cut to it)."""
     import torch
     from transformers import DynamicCache, StaticCache
 
     input_ids, mask = _rows([ids for ids, _ in prefixes], suffixes, pad_id)
     longest = max(len(ids) for ids, _ in prefixes)
     runs = _runs([cache for _, cache in prefixes])  # consecutive rows of one prefix share a tensor view
-    cache: Any = (StaticCache(config=model_config, max_cache_len=len(input_ids[0]) + max_new_tokens) if max_new_tokens is not None
+    width = len(input_ids[0])
+    if kind == "shared":
+        shared = hf_shared_prefix.cache(runs, longest, width - longest + max_new_tokens)
+        return torch.tensor(input_ids, device=device), torch.tensor(mask, device=device), shared
+    cache: Any = (StaticCache(config=model_config, max_cache_len=width + max_new_tokens) if kind == "static"
                   else DynamicCache(config=model_config))
     for index in range(len(runs[0][0].layers)):
         keys = torch.cat([_padded(prefix.layers[index].keys, longest, count) for prefix, count in runs])

@@ -114,15 +114,17 @@ def article_questions(n=5, max_new_tokens=8):
 
 
 @pytest.mark.parametrize("model, batch_size, kv_cache", [
-    ("causal", 1, "auto"), ("causal", 2, "auto"), ("causal", 5, "auto"), ("causal", 5, "dynamic"), ("causal", 2, "static"), ("sliding", 5, "auto"),
+    ("causal", 1, "auto"), ("causal", 2, "auto"), ("causal", 5, "auto"), ("causal", 5, "dynamic"), ("causal", 2, "static"), ("causal", 5, "static"),
+    ("causal", 5, "shared"), ("gqa", 5, "auto"), ("gqa", 5, "static"), ("sliding", 5, "auto"),
 ])
 def test_prefix_reuse_gives_the_same_greedy_outputs(tiny_models, model, batch_size, kv_cache):
     reqs = article_questions()
     plain = backend(tiny_models[model], prefix_reuse=False, batch_size=batch_size).generate(reqs, ignore)
     reused_backend = backend(tiny_models[model], prefix_reuse=True, batch_size=batch_size, kv_cache=kv_cache)
     assert bool(reused_backend.sliding_window) == (model == "sliding")
-    # auto: a preallocated cache unless the model has sliding-window layers
-    assert reused_backend.source_info["kv_cache"] == ("dynamic" if model == "sliding" or kv_cache == "dynamic" else "static")
+    # auto: one copy of the prefix (CPU, sdpa) unless the model has sliding-window layers
+    expected_kind = "dynamic" if model == "sliding" else ("shared" if kv_cache == "auto" else kv_cache)
+    assert reused_backend.source_info["kv_cache"] == expected_kind
     reused = reused_backend.generate(reqs, ignore)
     assert [g.raw_output for g in reused] == [g.raw_output for g in plain]
     assert [g.new_tokens for g in reused] == [g.new_tokens for g in plain]
@@ -144,14 +146,16 @@ def questions_of_three_articles():
     ]
 
 
-@pytest.mark.parametrize("kv_cache, across", [("static", True), ("dynamic", True), ("static", False)])
-def test_batches_run_on_across_articles_with_the_same_greedy_outputs(tiny_models, kv_cache, across, monkeypatch):
+@pytest.mark.parametrize("model, kv_cache, across", [
+    ("causal", "shared", True), ("gqa", "shared", True), ("causal", "static", True), ("causal", "dynamic", True), ("causal", "shared", False),
+])
+def test_batches_run_on_across_articles_with_the_same_greedy_outputs(tiny_models, model, kv_cache, across, monkeypatch):
     # three articles (prefixes of different lengths) of three questions, batch 5: two batches,
     # each mixing articles, instead of three batches of one article each (across_articles off)
     reqs = questions_of_three_articles()
-    expected = backend(tiny_models["causal"], prefix_reuse=False, batch_size=1).generate(reqs, ignore)
+    expected = backend(tiny_models[model], prefix_reuse=False, batch_size=1).generate(reqs, ignore)
     monkeypatch.setattr(HFBackend, "across_articles", across)
-    reused = backend(tiny_models["causal"], batch_size=5, kv_cache=kv_cache)
+    reused = backend(tiny_models[model], batch_size=5, kv_cache=kv_cache)
     batches = []
     outputs = reused.generate(reqs, batches.append)
     if across:
@@ -206,9 +210,10 @@ def test_summaries_of_several_articles_share_batches_with_the_same_greedy_output
     assert [g.raw_output for g in outputs] == [g.raw_output for g in expected]
 
 
-def test_a_static_cache_is_refused_for_sliding_window_attention(tiny_models):
-    with pytest.raises(HarnessError, match="kv_cache: static does not support sliding-window attention"):
-        backend(tiny_models["sliding"], kv_cache="static")
+@pytest.mark.parametrize("kv_cache", ["static", "shared"])
+def test_a_static_or_shared_cache_is_refused_for_sliding_window_attention(tiny_models, kv_cache):
+    with pytest.raises(HarnessError, match=f"kv_cache: {kv_cache} does not support sliding-window attention"):
+        backend(tiny_models["sliding"], kv_cache=kv_cache)
 
 
 def test_the_static_cache_holds_prefix_suffix_and_new_tokens_and_starts_with_the_prefix(tiny_models):
@@ -221,12 +226,114 @@ def test_the_static_cache_holds_prefix_suffix_and_new_tokens_and_starts_with_the
     length = hf_prefix.common_prefix_length(ids)
     prefix_cache = hf_prefix.prefill(b.model, ids[0][:length], "cpu")
     suffixes = [i[length:] for i in ids]
-    _, _, cache = hf_prefix.rows_inputs([(ids[0][:length], prefix_cache)] * 3, suffixes, b.tokenizer.pad_token_id, "cpu", b.model.config, 7)
+    _, _, cache = hf_prefix.rows_inputs([(ids[0][:length], prefix_cache)] * 3, suffixes, b.tokenizer.pad_token_id, "cpu", b.model.config, 7, "static")
     width = max(len(s) for s in suffixes)
     assert cache.get_max_length() == length + width + 7 and cache.get_seq_length() == length
     for static, dynamic in zip(cache.layers, prefix_cache.layers):
         assert static.keys.shape[0] == 3 and torch.equal(static.keys[:, :, :length], dynamic.keys.expand(3, -1, -1, -1))
         assert torch.equal(static.values[:, :, :length], dynamic.values.expand(3, -1, -1, -1))
+
+
+def two_articles_inputs(b, kind: str, max_new_tokens: int = 7):
+    """input_ids, mask and a cache of `kind` for 2 questions of article a and 3 of article c
+    (prefixes of different lengths), as a batch across articles builds them."""
+    from harness.backends import hf_prefix
+
+    by_article: dict[str, list[list[int]]] = {}
+    for r in questions_of_three_articles():
+        by_article.setdefault(r.article_id, []).append(b._encode(b.render(r)))
+    rows, suffixes = [], []
+    for article, count in (("a", 2), ("c", 3)):
+        prompts = by_article[article][:count]
+        length = hf_prefix.common_prefix_length(by_article[article])
+        prefix = (prompts[0][:length], hf_prefix.prefill(b.model, prompts[0][:length], "cpu"))
+        rows += [prefix] * count
+        suffixes += [p[length:] for p in prompts]
+    return hf_prefix.rows_inputs(rows, suffixes, b.tokenizer.pad_token_id, "cpu", b.model.config, max_new_tokens, kind), rows
+
+
+def test_the_shared_cache_holds_each_prefix_once_and_per_row_only_what_follows(tiny_models):
+
+    b = backend(tiny_models["causal"])
+    (input_ids, mask, cache), rows = two_articles_inputs(b, "shared")
+    longest = max(len(ids) for ids, _ in rows)
+    assert len(rows[0][0]) != len(rows[2][0]) and cache.get_seq_length() == longest
+    # positions and the mask are those of the whole sequence; the tensors hold only the tail
+    assert cache.get_max_length() == input_ids.shape[1] + 7 and cache.layers[0].keys.shape[2] == input_ids.shape[1] - longest + 7
+    for index, layer in enumerate(cache.layers):
+        assert layer.keys.shape[0] == 5
+        runs = cache.prefix_runs[index]
+        assert [(first, end) for _, _, first, end in runs] == [(0, 2), (2, 5)]
+        # the prefix caches' own tensors, not copies
+        assert runs[0][0] is rows[0][1].layers[index].keys and runs[1][1] is rows[2][1].layers[index].values
+
+
+@pytest.mark.filterwarnings("ignore:.*past_key_values.*deprecated:FutureWarning")
+@pytest.mark.parametrize("model", ["causal", "gqa"])
+def test_shared_prefix_attention_gives_the_logits_of_the_static_cache(tiny_models, model):
+    import torch
+
+    from harness.backends import hf_shared_prefix
+
+    b = backend(tiny_models[model])
+    logits = {}
+    for kind in ("static", "shared"):
+        (input_ids, mask, cache), rows = two_articles_inputs(b, kind)
+        longest = max(len(ids) for ids, _ in rows)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        attention = hf_shared_prefix.attention(b.model, cache) if kind == "shared" else torch.inference_mode()
+        with torch.inference_mode(), attention:
+            out = b.model(input_ids=input_ids[:, longest:], attention_mask=mask, position_ids=positions[:, longest:], past_key_values=cache,
+                          use_cache=True, cache_position=torch.arange(longest, input_ids.shape[1]))
+            # a decode step after the suffixes
+            step_mask = torch.cat([mask, torch.ones(5, 1, dtype=mask.dtype)], 1)
+            step = b.model(input_ids=out.logits[:, -1:].argmax(-1), attention_mask=step_mask, position_ids=positions[:, -1:] + 1,
+                           past_key_values=cache, use_cache=True, cache_position=torch.tensor([input_ids.shape[1]]))
+        real = mask[:, longest:].bool()  # padding positions' logits are never read
+        logits[kind] = (out.logits[real], step.logits)
+    assert b.model.config._attn_implementation == "sdpa"  # switched back after the batch
+    for static, shared in zip(logits["static"], logits["shared"]):
+        torch.testing.assert_close(shared, static, rtol=1e-5, atol=1e-5)
+
+
+def test_shared_prefix_attention_keeps_the_models_dtype(tiny_models):
+    # the log-sum-exps are float32: the merged output goes back to bfloat16 for the projection
+    reqs = questions_of_three_articles()
+    outputs = {kind: backend(tiny_models["gqa"], dtype="bfloat16", batch_size=5, kv_cache=kind).generate(reqs, ignore) for kind in ("static", "shared")}
+    assert [g.raw_output for g in outputs["shared"]] == [g.raw_output for g in outputs["static"]]
+
+
+def test_shared_prefix_needs_sdpa_attention(tiny_models):
+    from harness.backends import hf_shared_prefix
+
+    b = backend(tiny_models["causal"])
+    assert hf_shared_prefix.supported(b.model)
+    b.model.config._attn_implementation = "eager"
+    assert not hf_shared_prefix.supported(b.model)
+    with pytest.raises(HarnessError, match=r"^model m: kv_cache: shared needs a checked architecture \(llama\) on sdpa attention on the CPU; use kv_cache: auto or static$"):
+        _with_config(b, kv_cache="shared")._kv_cache(b.model)
+    assert _with_config(b, kv_cache="auto")._kv_cache(b.model) == "static"
+    b.model.config._attn_implementation = "sdpa"
+    b.model.config.model_type = "gemma2"  # soft-capping: not checked, so the per-row static cache
+    assert not hf_shared_prefix.supported(b.model) and _with_config(b, kv_cache="auto")._kv_cache(b.model) == "static"
+
+
+def test_shared_prefix_attention_refuses_what_it_does_not_compute(tiny_models):
+    import torch
+
+    from harness.backends import hf_shared_prefix
+
+    b = backend(tiny_models["causal"])
+    (_, _, cache), _ = two_articles_inputs(b, "shared")
+    layer = b.model.model.layers[0].self_attn
+    query, key = torch.zeros(5, 4, 1, 8), torch.zeros(5, 2, 3, 8)
+    with hf_shared_prefix.attention(b.model, cache), pytest.raises(RuntimeError, match="kv_cache: shared cannot compute this attention \\(softcap\\); set kv_cache: static"):
+        hf_shared_prefix._attention(layer, query, key, key, torch.ones(5, 1, 1, 9, dtype=torch.bool), softcap=30.0)
+
+
+def _with_config(b: HFBackend, **changes) -> HFBackend:
+    b.config = b.config.model_copy(update=changes)
+    return b
 
 
 def test_efficiency_is_measured(tiny_models):
