@@ -191,6 +191,11 @@ class Efficiency(_Part):
     """Tokens generated."""
     decode_tokens_per_second: NUMBER | None = None
     """Generated tokens per second of decoding; null when nothing was decoded."""
+    decode_row_steps: int | None = None
+    """Batch rows times the positions each batch generated (a batch runs until its longest row
+    stops); null for backends that do not batch rows (served models, Lead-k)."""
+    batch_occupancy: NUMBER | None = None
+    """decode_tokens / decode_row_steps: how much of the batches' work produced tokens."""
     peak_memory_mb: NUMBER | None = None
     """Peak accelerator memory on CUDA, else the process's peak resident set size, in MB."""
     served: ServedEfficiency | None = None

@@ -4,6 +4,11 @@ transformers' generate() does the prefill forward pass, then one decode step per
 A logits processor is called once per step, after that step's forward pass, so the time of its
 first call ends the prefill. Decode tokens per second counts all new tokens over the time from
 the first step to the end (the first token of each sequence comes from the prefill pass).
+
+A batch runs until its longest row stops: `decode_row_steps` counts the batch's rows times the
+positions it generated, and `batch_occupancy` (decode tokens over it) says how much of that was
+used. It is the ceiling of what refilling a finished row's slot at once (continuous batching)
+could save.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class Efficiency:
     prefill_seconds: float = 0.0
     decode_tokens: int = 0
     decode_seconds: float = 0.0
+    decode_row_steps: int = 0
     peak_memory_mb: float | None = None
 
     def first_step_clock(self) -> FirstStepClock:
@@ -41,10 +47,12 @@ class Efficiency:
         self.prefill_tokens += tokens
         self.prefill_seconds += seconds
 
-    def add_batch(self, started: float, first_step: float | None, ended: float, prompt_tokens: int, new_tokens: int, device: str) -> None:
+    def add_batch(self, started: float, first_step: float | None, ended: float, prompt_tokens: int, new_tokens: int, device: str,
+                  row_steps: int = 0) -> None:
         first_step = first_step or ended
         self.add_prefill(prompt_tokens, first_step - started)
         self.decode_tokens += new_tokens
+        self.decode_row_steps += row_steps
         self.decode_seconds += ended - first_step
         self.peak_memory_mb = peak_memory_mb(device)
 
@@ -55,6 +63,8 @@ class Efficiency:
             "prefill_tokens_per_second": rate(self.prefill_tokens, self.prefill_seconds),
             "decode_tokens": self.decode_tokens,
             "decode_tokens_per_second": rate(self.decode_tokens, self.decode_seconds),
+            "decode_row_steps": self.decode_row_steps or None,
+            "batch_occupancy": round(self.decode_tokens / self.decode_row_steps, 3) if self.decode_row_steps else None,
             "peak_memory_mb": None if self.peak_memory_mb is None else round(self.peak_memory_mb, 1),
         }
 

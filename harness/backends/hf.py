@@ -358,7 +358,8 @@ class HFBackend:
         prompt_width = inputs["input_ids"].shape[1]
         new = output if self.is_encoder_decoder else output[:, prompt_width:]
         counts = [self._count(row) for row in new]
-        self.efficiency.add_batch(started, clock.first_step, ended, prompt_tokens, sum(counts), self.device)
+        # every row ran for as many positions as the batch generated (the longest row's count)
+        self.efficiency.add_batch(started, clock.first_step, ended, prompt_tokens, sum(counts), self.device, row_steps=len(batch) * max(counts, default=0))
         seconds = (ended - started) / len(batch)
         return [
             Generation(request, cut_at_stop(self.tokenizer.decode(row, skip_special_tokens=True), request.stop), count, seconds, text)

@@ -171,11 +171,13 @@ def _timing(run: RunResult) -> list[str]:
             show(m.tokens_per_second),
             show(eff.get("prefill_tokens_per_second")),
             show(eff.get("decode_tokens_per_second")),
+            show(eff.get("batch_occupancy"), "{:.2f}"),
             show(eff.get("peak_memory_mb"), "{:.0f}"),
             str(m.cached_items),
         ])
-    header = ["model", "load s", "generation s", "new tokens", "new tok/s", "prefill tok/s", "decode tok/s", "peak MB", "cached"]
-    notes = "Peak memory on CPU is the process's peak resident set (all models so far); cached: outputs taken from the generation cache."
+    header = ["model", "load s", "generation s", "new tokens", "new tok/s", "prefill tok/s", "decode tok/s", "occupancy", "peak MB", "cached"]
+    notes = ("Peak memory on CPU is the process's peak resident set (all models so far); occupancy: the share of the batches' rows x steps "
+             "that produced tokens (a batch runs until its longest row stops); cached: outputs taken from the generation cache.")
     return ["## Efficiency", "", *_table(header, rows), "", notes, "", *_served(run)]
 
 

@@ -338,11 +338,15 @@ def _with_config(b: HFBackend, **changes) -> HFBackend:
 
 def test_efficiency_is_measured(tiny_models):
     b = backend(tiny_models["causal"])
-    b.generate(article_questions(3), ignore)
+    outputs = b.generate(article_questions(3), ignore)
     eff = b.efficiency.as_dict()
     assert eff["prefill_tokens"] > 0 and eff["decode_tokens"] > 0
     assert eff["prefill_tokens_per_second"] > 0 and eff["decode_tokens_per_second"] > 0
     assert eff["peak_memory_mb"] > 0
+    # one batch of 3: every row ran as long as the longest
+    counts = [g.new_tokens for g in outputs]
+    assert eff["decode_tokens"] == sum(counts) and eff["decode_row_steps"] == 3 * max(counts)
+    assert eff["batch_occupancy"] == round(sum(counts) / (3 * max(counts)), 3)
 
 
 # -- few-shot examples (harness/fewshot.py) ----------------------------------------------------

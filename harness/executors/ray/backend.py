@@ -150,6 +150,7 @@ class _MergedEfficiency:
             total.prefill_seconds += e["prefill_seconds"]
             total.decode_tokens += e["decode_tokens"]
             total.decode_seconds += e["decode_seconds"]
+            total.decode_row_steps += e.get("decode_row_steps", 0)
             if e["peak_memory_mb"] is not None:
                 total.peak_memory_mb = max(total.peak_memory_mb or 0.0, e["peak_memory_mb"])
         return total

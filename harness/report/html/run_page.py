@@ -253,6 +253,7 @@ def _efficiency(run: RunResult) -> list[dict]:
             "tps": m.tokens_per_second,
             "prefill": eff.get("prefill_tokens_per_second"),
             "decode": eff.get("decode_tokens_per_second"),
+            "occupancy": eff.get("batch_occupancy"),
             "peak": eff.get("peak_memory_mb"),
             "cached": m.cached_items,
             "where": where,
