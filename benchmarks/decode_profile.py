@@ -8,7 +8,7 @@ questions of configs/default.yaml with shared-article prefix reuse, as the harne
    runs) and through MKL's packed GEMM (the weight re-laid out for that batch size).
 2. step: decode steps of one batch of 8 questions over the shared prefix, the model's forward
    alone (no generate()), with the prefix's DynamicCache copied per batch (transformers'
-   default) and with the StaticCache the backend now uses (hf_prefix.rows_inputs); paired,
+   default) and with a StaticCache holding a copy of the prefix per row (hf_prefix.rows_inputs); paired,
    interleaved rounds; torch.profiler's operators per step for each.
 3. qa: the backend's whole QA generation (every question of the default config) with
    kv_cache dynamic and static, at batch 8 and 16, interleaved rounds; outputs compared with
@@ -24,8 +24,14 @@ questions of configs/default.yaml with shared-article prefix reuse, as the harne
    (VmHWM after loading and answering the 15 questions): transformers memory-maps the weights,
    and the copy reads every page of the file into the process besides the new copy. Merged into
    the existing results file under "linear_layout" (the other sections stay as measured).
+7. --kv-only: kv_cache static (the prefix copied into every row) vs shared (one copy per
+   article, hf_shared_prefix.py): decode step, the default config's QA generation and the
+   questions of the first --ci-articles paragraphs of the ci set (batches across articles),
+   interleaved rounds; outputs against batch 1 without reuse and against baselines/ci; the peak
+   memory of each in a fresh process per workload. Merged under "shared_prefix".
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/decode_profile.py [--rounds 5] [--ci-articles 16] [--compile] [--layout-only]
+        [--kv-only]
 """
 
 from __future__ import annotations
@@ -94,26 +100,32 @@ def bound(model) -> dict:
     }
 
 
-def decode_steps(backend, requests, static: bool, steps: int, profile: bool = False):
-    """Median ms of `steps` decode steps of the first 8 questions, the forward alone."""
+def decode_steps(backend, requests, kind: str, steps: int, profile: bool = False):
+    """Median ms of `steps` decode steps of the first 8 questions, the forward alone; `kind` the
+    cache: dynamic (the prefix's DynamicCache copied for the batch, as before the static cache),
+    static (a StaticCache with a copy of the prefix per row) or shared (hf_shared_prefix.py)."""
+    import contextlib
+
     import torch
 
-    from harness.backends import hf_prefix
+    from harness.backends import hf_prefix, hf_shared_prefix
 
     model = backend.model
     ids = [backend._encode(backend.render(r)) for r in requests[:8]]
     length = hf_prefix.common_prefix_length(ids)
     prefix = hf_prefix.prefill(model, ids[0][:length], "cpu")
     prefix_ids, suffixes, pad = ids[0][:length], [i[length:] for i in ids], backend.tokenizer.pad_token_id
+    static = kind != "dynamic"
     if static:
-        inputs, mask, cache = hf_prefix.rows_inputs([(prefix_ids, prefix)] * len(ids), suffixes, pad, "cpu", model.config, steps + 1)
-    else:  # the DynamicCache copied for the batch, as before the static cache
+        inputs, mask, cache = hf_prefix.rows_inputs([(prefix_ids, prefix)] * len(ids), suffixes, pad, "cpu", model.config, steps + 1, kind)
+    else:
         inputs, mask, cache = hf_prefix.batch_inputs(prefix_ids, suffixes, pad, prefix, "cpu")
     width = inputs.shape[1]
     full_mask = torch.cat([mask, torch.ones(len(ids), steps + 1, dtype=mask.dtype)], 1)
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
     times, tokens = [], []
-    with torch.inference_mode():
+    attention = hf_shared_prefix.attention(model, cache) if kind == "shared" else contextlib.nullcontext()
+    with torch.inference_mode(), attention:
         out = model(input_ids=inputs[:, length:], attention_mask=mask, position_ids=positions[:, length:], past_key_values=cache,
                     use_cache=True, logits_to_keep=1, cache_position=torch.arange(length, width))
         token = out.logits[:, -1].argmax(-1, keepdim=True)
@@ -164,7 +176,9 @@ def qa_generation(HFBackend, model, requests, rounds: int) -> dict:
     }
 
 
-def across_articles(HFBackend, rounds: int, articles: int) -> dict:
+def ci_questions(articles: int):
+    """SmolLM2's model config in configs/ci.yaml, the questions of the ci set's first `articles`
+    paragraphs, and their outputs in baselines/ci by (article, item)."""
     from harness.config import load_config
     from harness.evalset import load_eval_set
     from harness.prompts import build_requests
@@ -177,6 +191,11 @@ def across_articles(HFBackend, rounds: int, articles: int) -> dict:
         row = json.loads(line)
         if row["model"] == model.name and row["task"] == "qa":
             baseline[(row["article_id"], row["item_id"])] = row["raw_output"]
+    return model, requests, baseline
+
+
+def across_articles(HFBackend, rounds: int, articles: int) -> dict:
+    model, requests, baseline = ci_questions(articles)
     backend = HFBackend(model, 0)
     backend.ensure_loaded()
     seconds: dict[str, list[float]] = {"inside_articles": [], "across_articles": []}
@@ -246,7 +265,7 @@ def linear_layout(HFBackend, model, requests, rounds: int, steps: int) -> dict:
     tokens, outputs = {}, {}
     for _ in range(rounds):
         for name, backend in backends.items():
-            run = decode_steps(backend, requests, True, steps)
+            run = decode_steps(backend, requests, "static", steps)
             step_ms[name].append(run["step_ms"])
             tokens[name] = run["tokens"]
             with torch.inference_mode():
@@ -271,6 +290,71 @@ def linear_layout(HFBackend, model, requests, rounds: int, steps: int) -> dict:
     }
 
 
+def kv_memory(kind: str, workload: str, ci_articles: int) -> dict:
+    """/proc/self/status of a fresh process that loads SmolLM2 with kv_cache `kind` and answers
+    `workload`: "default" (the default config's questions) or "ci" (the questions of the ci set's
+    first `ci_articles` paragraphs): the peak (VmHWM) and what is resident at the end, in MB."""
+    import subprocess
+
+    load = "HFBackend, model, requests = dp.setup()" if workload == "default" else f"HFBackend = dp.setup()[0]; model, requests, _ = dp.ci_questions({ci_articles})"
+    code = (
+        "import sys, torch; sys.path.insert(0, 'benchmarks'); torch.set_num_threads(1)\n"
+        "import decode_profile as dp\n"
+        f"{load}\n"
+        f"b = HFBackend(model.model_copy(update={{'kv_cache': '{kind}'}}), 0); b.ensure_loaded()\n"
+        "b.generate(requests, lambda _: None)\n"
+        "import json; print(json.dumps({l.split(':')[0]: round(int(l.split()[1]) / 1024, 1) for l in open('/proc/self/status') if l.startswith(('VmHWM', 'VmRSS'))}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def shared_prefix(HFBackend, model, requests, rounds: int, steps: int, ci_articles: int) -> dict:
+    """kv_cache static (a copy of the prefix per row) vs shared (one copy per article): decode
+    step, the default config's QA, the ci set's first paragraphs' questions (batches across
+    articles), interleaved; outputs against batch 1 without reuse and against baselines/ci; the
+    memory of each in a fresh process."""
+    kinds = ("static", "shared")
+    backends = {kind: HFBackend(model.model_copy(update={"kv_cache": kind}), 0) for kind in kinds}
+    ci_model, ci_requests, baseline = ci_questions(ci_articles)
+    ci_backends = {kind: HFBackend(ci_model.model_copy(update={"kv_cache": kind}), 0) for kind in kinds}
+    for backend in [*backends.values(), *ci_backends.values()]:
+        backend.ensure_loaded()
+    reference = HFBackend(model.model_copy(update={"prefix_reuse": False, "batch_size": 1}), 0)
+    expected = [g.raw_output for g in reference.generate(requests, lambda _: None)]
+    step_ms: dict[str, list[float]] = {kind: [] for kind in kinds}
+    qa_s: dict[str, list[float]] = {kind: [] for kind in kinds}
+    ci_s: dict[str, list[float]] = {kind: [] for kind in kinds}
+    tokens, equal, differing = {}, {}, {}
+    for _ in range(rounds):
+        for kind in kinds:
+            run = decode_steps(backends[kind], requests, kind, steps)
+            step_ms[kind].append(run["step_ms"])
+            tokens[kind] = run["tokens"]
+            started = time.perf_counter()
+            equal[kind] = [g.raw_output for g in backends[kind].generate(requests, lambda _: None)] == expected
+            qa_s[kind].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            outputs = ci_backends[kind].generate(ci_requests, lambda _: None)
+            ci_s[kind].append(time.perf_counter() - started)
+            differing[kind] = sum(g.raw_output != baseline[(g.request.article_id, g.request.item_id)] for g in outputs)
+    return {
+        "decode_step_batch8_ms": step_ms,
+        "default_qa_s": {kind: [round(x, 2) for x in v] for kind, v in qa_s.items()},
+        "ci_questions": len(ci_requests),
+        "ci_questions_s": {kind: [round(x, 2) for x in v] for kind, v in ci_s.items()},
+        "paired_ratio_shared_over_static": {
+            "decode_step": paired(step_ms["static"], step_ms["shared"]),
+            "default_qa": paired(qa_s["static"], qa_s["shared"]),
+            "ci_questions": paired(ci_s["static"], ci_s["shared"]),
+        },
+        "same_step_tokens": tokens["static"] == tokens["shared"],
+        "default_qa_equal_batch1_without_reuse": equal,
+        "ci_outputs_differing_from_baselines_ci": differing,
+        "memory_mb_in_a_fresh_process": {f"{kind}_{workload}": kv_memory(kind, workload, ci_articles) for workload in ("default", "ci") for kind in kinds},
+    }
+
+
 def compiled(backend, requests, steps: int) -> dict:
     import torch
 
@@ -279,9 +363,9 @@ def compiled(backend, requests, steps: int) -> dict:
     model.forward = torch.compile(eager_forward, dynamic=False)
     try:
         started = time.perf_counter()
-        decode_steps(backend, requests, True, steps)  # compiles (prefill and step shapes)
+        decode_steps(backend, requests, "static", steps)  # compiles (prefill and step shapes)
         first = time.perf_counter() - started
-        result = decode_steps(backend, requests, True, steps)
+        result = decode_steps(backend, requests, "static", steps)
     finally:
         model.forward = eager_forward
     return {"first_pass_seconds_with_compile": round(first, 1), "step_ms": result["step_ms"]}
@@ -294,11 +378,22 @@ def main() -> None:
     parser.add_argument("--ci-articles", type=int, default=16)
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--layout-only", action="store_true")
+    parser.add_argument("--kv-only", action="store_true")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     HFBackend, model, requests = setup()
+    if args.kv_only:
+        before = os.getloadavg()
+        shared = shared_prefix(HFBackend, model, requests, args.rounds, args.steps, args.ci_articles)
+        shared["load_average"] = {"start": [round(x, 2) for x in before], "end": [round(x, 2) for x in os.getloadavg()]}
+        result = json.loads(OUT.read_text()) if OUT.exists() else {}
+        result["shared_prefix"] = shared
+        OUT.write_text(json.dumps(result, indent=1) + "\n")
+        print(json.dumps(shared["paired_ratio_shared_over_static"]), json.dumps(shared["memory_mb_in_a_fresh_process"]),
+              "same tokens:", shared["same_step_tokens"], shared["default_qa_equal_batch1_without_reuse"], shared["ci_outputs_differing_from_baselines_ci"])
+        return
     if args.layout_only:
         before = os.getloadavg()
         layout = linear_layout(HFBackend, model, requests, args.rounds, args.steps)
@@ -318,11 +413,11 @@ def main() -> None:
     }
     # a first round under torch.profiler (its overhead, and the first dynamic run's allocations,
     # would distort the timed rounds), then the timed rounds, interleaved
-    profiled = {kind: decode_steps(backend, requests, kind == "static", args.steps, profile=True) for kind in ("dynamic", "static")}
+    profiled = {kind: decode_steps(backend, requests, kind, args.steps, profile=True) for kind in ("dynamic", "static")}
     steps: dict[str, list[dict]] = {"dynamic": [], "static": []}
     for _ in range(args.rounds):
         for kind in ("dynamic", "static"):
-            steps[kind].append(decode_steps(backend, requests, kind == "static", args.steps))
+            steps[kind].append(decode_steps(backend, requests, kind, args.steps))
     same_tokens = all(d["tokens"] == s["tokens"] for d, s in zip(steps["dynamic"], steps["static"]))
     result["decode_step_batch8"] = {
         "step_ms": {kind: [r["step_ms"] for r in runs] for kind, runs in steps.items()},
