@@ -67,8 +67,9 @@ class HFModel(ModelConfigBase):
     """The KV cache of prefix-reuse batches: shared (one copy of each article's prefix for all its
     rows, the rest preallocated per row: hf_shared_prefix.py), static (preallocated, the prefix
     copied into every row, written in place; no copy of the whole cache per new token) or dynamic
-    (transformers' default); auto: shared on CPU for models on sdpa, else static, and dynamic for
-    sliding-window attention, which neither supports."""
+    (transformers' default); auto: shared on CPU for Llama-architecture models on sdpa (the ones
+    checked: hf_shared_prefix.MODEL_TYPES), else static, and dynamic for sliding-window
+    attention, which neither supports."""
     context_overflow: Literal["error", "truncate"] = "error"
     """A prompt (plus max_new_tokens) longer than the model's context window: error names the
     items and fails the model; truncate cuts the article's end until it fits, and marks the item."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from typing import Any
 
 NAME = "harness_shared_prefix"
@@ -59,6 +60,14 @@ def cache(prefixes: list[tuple[Any, int]], prefix_width: int, tail_length: int):
     """A cache for a batch whose consecutive rows continue the same prefix: `prefixes` is
     (prefix DynamicCache, row count) per run of rows, `prefix_width` the longest prefix (where
     every row's tail starts), `tail_length` the padding, suffix and new tokens it must hold."""
+    return _classes()[1](prefixes, prefix_width, tail_length)
+
+
+@functools.cache
+def _classes():
+    """The cache's classes, defined once (transformers is imported lazily). Not per call: a class
+    made per batch would sit in a reference cycle with the batch's tensors in its closure, and
+    only Python's occasional full collection would free them (the memory piled up over a run)."""
     import torch
     from transformers.cache_utils import Cache, StaticLayer
 
@@ -66,27 +75,29 @@ def cache(prefixes: list[tuple[Any, int]], prefix_width: int, tail_length: int):
         """Stores positions prefix_width.. of each row; reports the whole length, so positions
         and the mask are those of the full sequence."""
 
-        def __init__(self, keys, values, rows: int) -> None:
+        def __init__(self, keys, values, rows: int, prefix_width: int, tail_length: int) -> None:
             super().__init__(max_cache_len=tail_length)
             # allocated now, not at the first update: an uninitialised layer reports length 0,
             # and the first forward's positions and mask start from the reported length
             self.lazy_initialization(keys.expand(rows, *keys.shape[1:]), values.expand(rows, *values.shape[1:]))
+            self.prefix_width = prefix_width
             self.max_cache_len = prefix_width + tail_length
             self.cumulative_length.fill_(prefix_width)
 
         def update(self, key_states, value_states, *args, **kwargs):
             length = key_states.shape[-2]
-            positions = torch.arange(length, device=self.device) + self.cumulative_length - prefix_width
+            positions = torch.arange(length, device=self.device) + self.cumulative_length - self.prefix_width
             self.cumulative_length.add_(length)
             self.keys.index_copy_(2, positions, key_states)
             self.values.index_copy_(2, positions, value_states)
             return self.keys, self.values
 
     class Shared(Cache, SharedPrefixCache):
-        def __init__(self) -> None:
+        def __init__(self, prefixes: list[tuple[Any, int]], prefix_width: int, tail_length: int) -> None:
             first, rows = prefixes[0][0], sum(count for _, count in prefixes)
             layer_count = len(first.layers)
-            super().__init__(layers=[TailLayer(first.layers[i].keys, first.layers[i].values, rows) for i in range(layer_count)])
+            super().__init__(layers=[TailLayer(first.layers[i].keys, first.layers[i].values, rows, prefix_width, tail_length)
+                                     for i in range(layer_count)])
             self.prefix_width = prefix_width
             # per layer: (keys, values, first row, end row) of each run of rows
             self.prefix_runs: list[list[tuple[Any, Any, int, int]]] = []
@@ -103,14 +114,14 @@ def cache(prefixes: list[tuple[Any, int]], prefix_width: int, tail_length: int):
             which queries see nothing of the tail; built once per forward (every layer gets the
             same mask tensor)."""
             if self._bias is None or self._bias[0] is not attention_mask:
-                allowed = attention_mask[..., prefix_width:]
+                allowed = attention_mask[..., self.prefix_width :]
                 batch, _, queries, length = allowed.shape
                 allowed = allowed.expand(batch, 1, queries, length).repeat(1, 1, groups, 1)
                 bias = torch.zeros(allowed.shape, dtype=dtype, device=allowed.device).masked_fill_(~allowed, float("-inf"))
                 self._bias = (attention_mask, bias, ~allowed.any(-1))
             return self._bias[1], self._bias[2]
 
-    return Shared()
+    return TailLayer, Shared
 
 
 @contextlib.contextmanager

@@ -268,6 +268,25 @@ def test_the_shared_cache_holds_each_prefix_once_and_per_row_only_what_follows(t
         assert runs[0][0] is rows[0][1].layers[index].keys and runs[1][1] is rows[2][1].layers[index].values
 
 
+def test_a_prefix_is_freed_as_soon_as_its_last_batch_drops_it(tiny_models):
+    # without waiting for Python's cycle collector: a batch's cache must not sit in a reference
+    # cycle (a class made per batch did, and kept every finished article's prefix for a while)
+    import gc
+    import weakref
+
+    b = backend(tiny_models["gqa"])
+    gc.collect()
+    gc.disable()
+    try:
+        (_, _, cache), rows = two_articles_inputs(b, "shared")
+        prefixes = weakref.ref(rows[0][1]), weakref.ref(rows[2][1])
+        tail = weakref.ref(cache.layers[0].keys)
+        del cache, rows
+        assert [p() for p in prefixes] == [None, None] and tail() is None
+    finally:
+        gc.enable()
+
+
 @pytest.mark.filterwarnings("ignore:.*past_key_values.*deprecated:FutureWarning")
 @pytest.mark.parametrize("model", ["causal", "gqa"])
 def test_shared_prefix_attention_gives_the_logits_of_the_static_cache(tiny_models, model):
