@@ -29,9 +29,12 @@ questions of configs/default.yaml with shared-article prefix reuse, as the harne
    questions of the first --ci-articles paragraphs of the ci set (batches across articles),
    interleaved rounds; outputs against batch 1 without reuse and against baselines/ci; the peak
    memory of each in a fresh process per workload. Merged under "shared_prefix".
+8. --prefill-only: one sequence's prefill at 256, 512 and 1024 tokens against the compute bound
+   (the non-embedding weights' FLOPs plus causal attention, at the GFLOP/s of a large matmul on
+   this machine's thread). Merged under "prefill_bound".
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/decode_profile.py [--rounds 5] [--ci-articles 16] [--compile] [--layout-only]
-        [--kv-only]
+        [--kv-only] [--prefill-only]
 """
 
 from __future__ import annotations
@@ -371,6 +374,34 @@ def compiled(backend, requests, steps: int) -> dict:
     return {"first_pass_seconds_with_compile": round(first, 1), "step_ms": result["step_ms"]}
 
 
+def prefill_bound(backend, requests, rounds: int) -> dict:
+    """One sequence's prefill (hf_prefix.prefill: the cache and the last position's logits) at
+    256, 512 and 1024 tokens of the default prompts, against the compute bound: 2 FLOPs per
+    non-embedding weight per token plus causal attention (2 x tokens^2 x hidden per layer), at the
+    GFLOP/s of a 2048^3 float32 matmul on this machine's thread."""
+    import torch
+
+    from harness.backends import hf_prefix
+
+    size = 2048
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    gflops = 2 * size**3 / timed(lambda: torch.mm(a, b), 5) / 1e9
+    model = backend.model
+    embedding = model.get_input_embeddings().weight.numel()
+    weights = sum(p.numel() for p in model.parameters()) - embedding  # the output projection is tied: only the last position pays it
+    config = model.config
+    ids = [t for r in requests for t in backend._encode(backend.render(r))]
+    result: dict = {"matmul_gflops": round(gflops, 1), "non_embedding_weights": weights, "by_tokens": {}}
+    for tokens in (256, 512, 1024):
+        flops = 2 * weights * tokens + config.num_hidden_layers * 2 * tokens**2 * config.hidden_size
+        seconds = [timed(lambda n=tokens: hf_prefix.prefill(model, ids[:n], "cpu"), 1) for _ in range(rounds)]
+        measured = statistics.median(seconds)
+        bound = flops / (gflops * 1e9)
+        result["by_tokens"][tokens] = {"seconds": [round(x, 3) for x in seconds], "bound_seconds": round(bound, 3),
+                                       "ratio_to_bound": round(measured / bound, 2)}
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -379,11 +410,23 @@ def main() -> None:
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--layout-only", action="store_true")
     parser.add_argument("--kv-only", action="store_true")
+    parser.add_argument("--prefill-only", action="store_true")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     HFBackend, model, requests = setup()
+    if args.prefill_only:
+        backend = HFBackend(model, 0)
+        backend.ensure_loaded()
+        before = os.getloadavg()
+        prefill = prefill_bound(backend, requests, args.rounds)
+        prefill["load_average"] = {"start": [round(x, 2) for x in before], "end": [round(x, 2) for x in os.getloadavg()]}
+        result = json.loads(OUT.read_text()) if OUT.exists() else {}
+        result["prefill_bound"] = prefill
+        OUT.write_text(json.dumps(result, indent=1) + "\n")
+        print(json.dumps(prefill))
+        return
     if args.kv_only:
         before = os.getloadavg()
         shared = shared_prefix(HFBackend, model, requests, args.rounds, args.steps, args.ci_articles)
