@@ -235,21 +235,30 @@ def transpose_linear_weights(model) -> None:
             module.weight.data = module.weight.data.t().contiguous().t()
 
 
-def layout_memory(transposed: bool) -> dict:
-    """/proc/self/status of a fresh process that loads SmolLM2 (transposed or not) and answers the
-    default config's questions: the peak (VmHWM) and what is resident at the end, in MB."""
+def fresh_process_memory(body: str, fields: tuple[str, ...] = ("VmHWM", "VmRSS")) -> dict:
+    """Runs `body` (with `dp`, this module, imported, one torch thread) in a fresh process, then
+    returns those /proc/self/status fields of it in MB: VmHWM is the peak resident set."""
     import subprocess
 
     code = (
         "import sys, torch; sys.path.insert(0, 'benchmarks'); torch.set_num_threads(1)\n"
         "import decode_profile as dp\n"
-        "HFBackend, model, requests = dp.setup(); b = HFBackend(model, 0); b.ensure_loaded()\n"
-        f"if {transposed}: dp.transpose_linear_weights(b.model)\n"
-        "b.generate(requests, lambda _: None)\n"
-        "import json; print(json.dumps({l.split(':')[0]: round(int(l.split()[1]) / 1024, 1) for l in open('/proc/self/status') if l.startswith(('VmHWM', 'VmRSS', 'RssAnon', 'RssFile'))}))\n"
+        f"{body}\n"
+        f"import json; print(json.dumps({{l.split(':')[0]: round(int(l.split()[1]) / 1024, 1) for l in open('/proc/self/status') if l.startswith({fields!r})}}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def layout_memory(transposed: bool) -> dict:
+    """A fresh process that loads SmolLM2 (transposed or not) and answers the default config's
+    questions: the peak (VmHWM), what is resident at the end, anonymous and file-backed, in MB."""
+    body = (
+        "HFBackend, model, requests = dp.setup(); b = HFBackend(model, 0); b.ensure_loaded()\n"
+        f"if {transposed}: dp.transpose_linear_weights(b.model)\n"
+        "b.generate(requests, lambda _: None)"
+    )
+    return fresh_process_memory(body, ("VmHWM", "VmRSS", "RssAnon", "RssFile"))
 
 
 def linear_layout(HFBackend, model, requests, rounds: int, steps: int) -> dict:
@@ -294,22 +303,16 @@ def linear_layout(HFBackend, model, requests, rounds: int, steps: int) -> dict:
 
 
 def kv_memory(kind: str, workload: str, ci_articles: int) -> dict:
-    """/proc/self/status of a fresh process that loads SmolLM2 with kv_cache `kind` and answers
-    `workload`: "default" (the default config's questions) or "ci" (the questions of the ci set's
-    first `ci_articles` paragraphs): the peak (VmHWM) and what is resident at the end, in MB."""
-    import subprocess
-
+    """A fresh process that loads SmolLM2 with kv_cache `kind` and answers `workload`: "default"
+    (the default config's questions) or "ci" (the questions of the ci set's first `ci_articles`
+    paragraphs): the peak (VmHWM) and what is resident at the end, in MB."""
     load = "HFBackend, model, requests = dp.setup()" if workload == "default" else f"HFBackend = dp.setup()[0]; model, requests, _ = dp.ci_questions({ci_articles})"
-    code = (
-        "import sys, torch; sys.path.insert(0, 'benchmarks'); torch.set_num_threads(1)\n"
-        "import decode_profile as dp\n"
+    body = (
         f"{load}\n"
         f"b = HFBackend(model.model_copy(update={{'kv_cache': '{kind}'}}), 0); b.ensure_loaded()\n"
-        "b.generate(requests, lambda _: None)\n"
-        "import json; print(json.dumps({l.split(':')[0]: round(int(l.split()[1]) / 1024, 1) for l in open('/proc/self/status') if l.startswith(('VmHWM', 'VmRSS'))}))\n"
+        "b.generate(requests, lambda _: None)"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return fresh_process_memory(body)
 
 
 def shared_prefix(HFBackend, model, requests, rounds: int, steps: int, ci_articles: int) -> dict:

@@ -99,15 +99,15 @@ def rows_inputs(prefixes: list[tuple[list[int], Any]], suffixes: list[list[int]]
     longest = max(len(ids) for ids, _ in prefixes)
     runs = _runs([cache for _, cache in prefixes])  # consecutive rows of one prefix share a tensor view
     width = len(input_ids[0])
+    cache: Any
     if kind == "shared":
-        shared = hf_shared_prefix.cache(runs, longest, width - longest + max_new_tokens)
-        return torch.tensor(input_ids, device=device), torch.tensor(mask, device=device), shared
-    cache: Any = (StaticCache(config=model_config, max_cache_len=width + max_new_tokens) if kind == "static"
-                  else DynamicCache(config=model_config))
-    for index in range(len(runs[0][0].layers)):
-        keys = torch.cat([_padded(prefix.layers[index].keys, longest, count) for prefix, count in runs])
-        values = torch.cat([_padded(prefix.layers[index].values, longest, count) for prefix, count in runs])
-        cache.update(keys, values, index)
+        cache = hf_shared_prefix.cache(runs, longest, width - longest + max_new_tokens)
+    else:  # every row gets its own copy of its prefix
+        cache = StaticCache(config=model_config, max_cache_len=width + max_new_tokens) if kind == "static" else DynamicCache(config=model_config)
+        for index in range(len(runs[0][0].layers)):
+            keys = torch.cat([_padded(prefix.layers[index].keys, longest, count) for prefix, count in runs])
+            values = torch.cat([_padded(prefix.layers[index].values, longest, count) for prefix, count in runs])
+            cache.update(keys, values, index)
     return torch.tensor(input_ids, device=device), torch.tensor(mask, device=device), cache
 
 
